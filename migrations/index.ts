@@ -1,0 +1,9 @@
+/**
+ * The ordered list of migrations, imported statically so the same list runs under tsx, vitest and the
+ * MikroORM CLI. Add a new migration here, after the last one; never edit one that has shipped.
+ */
+import { Migration20261125000001_accounts } from './Migration20261125000001_accounts.js';
+
+export const migrationsList = [
+  { name: 'Migration20261125000001_accounts', class: Migration20261125000001_accounts },
+];

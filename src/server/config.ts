@@ -1,0 +1,138 @@
+/**
+ * Server configuration, read from environment variables. Every variable is listed in the README with its
+ * default; a bad value stops start-up with a message that names the variable.
+ */
+
+export interface ExternalAuthConfig {
+  /** HS256 shared secret of an external identity provider. */
+  hs256Secret?: string;
+  /** JWKS URL of an external identity provider (RS256/ES256/EdDSA). */
+  jwksUrl?: string;
+  issuer?: string;
+  audience?: string;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  /** PostgreSQL URL; undefined means the embedded PGlite database under dataDir. */
+  databaseUrl?: string;
+  dataDir: string;
+  /** Pool size toward PostgreSQL. */
+  dbPoolSize: number;
+  redisUrl?: string;
+  /** HMAC key for our own access tokens (>= 32 bytes). Generated per process if unset. */
+  jwtSecret: Uint8Array;
+  jwtSecretGenerated: boolean;
+  accessTokenTtlSeconds: number;
+  maxDevices: number;
+  linkCodeTtlSeconds: number;
+  logLevel: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  maxBodyBytes: number;
+  maxDepth: number;
+  maxCost: number;
+  maxAliases: number;
+  maxTokens: number;
+  externalAuth?: ExternalAuthConfig;
+  /** graphql-ws keep-alive ping interval. */
+  keepAliveMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, def: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `expected an integer, got "${raw}"`);
+  const v = Number(raw);
+  if (v < min || v > max) throw new ConfigError(name, `expected ${min}..${max}, got ${v}`);
+  return v;
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'is not a valid URL');
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `expected a ${protocols.join(' or ')} URL, got "${parsed.protocol}"`);
+  }
+  return raw;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function loadConfig(env: Env = process.env): Config {
+  const secretRaw = env.JWT_SECRET;
+  let jwtSecret: Uint8Array;
+  let jwtSecretGenerated = false;
+  if (secretRaw) {
+    if (secretRaw.length < 32) throw new ConfigError('JWT_SECRET', 'must be at least 32 characters');
+    jwtSecret = new TextEncoder().encode(secretRaw);
+  } else {
+    jwtSecret = crypto.getRandomValues(new Uint8Array(32));
+    jwtSecretGenerated = true;
+  }
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}`);
+
+  const tlsCert = env.TLS_CERT || undefined;
+  const tlsKey = env.TLS_KEY || undefined;
+  if (Boolean(tlsCert) !== Boolean(tlsKey)) {
+    throw new ConfigError(tlsCert ? 'TLS_KEY' : 'TLS_CERT', 'TLS_CERT and TLS_KEY must be set together');
+  }
+
+  const ext: ExternalAuthConfig = {
+    hs256Secret: env.EXTERNAL_JWT_SECRET || undefined,
+    jwksUrl: url(env, 'EXTERNAL_JWKS_URL', ['http:', 'https:']),
+    issuer: env.EXTERNAL_JWT_ISSUER || undefined,
+    audience: env.EXTERNAL_JWT_AUDIENCE || undefined,
+  };
+  if (ext.hs256Secret && ext.hs256Secret.length < 32) {
+    throw new ConfigError('EXTERNAL_JWT_SECRET', 'must be at least 32 characters');
+  }
+  if (ext.hs256Secret && ext.jwksUrl) {
+    throw new ConfigError('EXTERNAL_JWKS_URL', 'set EXTERNAL_JWT_SECRET or EXTERNAL_JWKS_URL, not both');
+  }
+
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  return {
+    port: int(env, 'PORT', 4000, 0, 65535),
+    host: env.HOST || '0.0.0.0',
+    databaseUrl,
+    dataDir: env.DATA_DIR || './.data',
+    dbPoolSize: int(env, 'DB_POOL_SIZE', databaseUrl ? 10 : 4, 1, 200),
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    jwtSecret,
+    jwtSecretGenerated,
+    accessTokenTtlSeconds: int(env, 'ACCESS_TOKEN_TTL', 900, 5, 86_400),
+    maxDevices: int(env, 'MAX_DEVICES', 6, 1, 127),
+    linkCodeTtlSeconds: int(env, 'LINK_CODE_TTL', 600, 10, 86_400),
+    logLevel,
+    tlsCert,
+    tlsKey,
+    maxBodyBytes: int(env, 'MAX_BODY_BYTES', 8 * 1024 * 1024, 1024, 512 * 1024 * 1024),
+    maxDepth: int(env, 'GRAPHQL_MAX_DEPTH', 10, 2, 100),
+    maxCost: int(env, 'GRAPHQL_MAX_COST', 5000, 10, 1_000_000),
+    maxAliases: int(env, 'GRAPHQL_MAX_ALIASES', 15, 1, 1000),
+    maxTokens: int(env, 'GRAPHQL_MAX_TOKENS', 2000, 50, 100_000),
+    externalAuth: ext.hs256Secret || ext.jwksUrl ? ext : undefined,
+    keepAliveMs: int(env, 'WS_KEEPALIVE_MS', 12_000, 1000, 600_000),
+  };
+}

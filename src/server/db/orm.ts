@@ -1,0 +1,34 @@
+/**
+ * MikroORM bootstrap on PostgreSQL (a real server, or the embedded PGlite served over a socket), with the
+ * committed migrations applied on start.
+ */
+import { Migrator } from '@mikro-orm/migrations';
+import { MikroORM, type Options, PostgreSqlDriver } from '@mikro-orm/postgresql';
+
+import { migrationsList } from '../../../migrations/index.js';
+import { entities } from './entities.js';
+
+export function ormOptions(clientUrl: string, poolSize: number): Options {
+  return {
+    driver: PostgreSqlDriver,
+    clientUrl,
+    entities,
+    extensions: [Migrator],
+    discovery: { warnWhenNoEntities: false },
+    migrations: { migrationsList, snapshot: false, transactional: true, allOrNothing: true, silent: true },
+    pool: { min: 0, max: poolSize },
+    allowGlobalContext: false,
+    debug: false,
+    // tables are created by migrations only
+    schemaGenerator: { disableForeignKeys: false },
+  };
+}
+
+export async function openOrm(clientUrl: string, poolSize: number): Promise<MikroORM> {
+  return MikroORM.init(ormOptions(clientUrl, poolSize));
+}
+
+export async function migrate(orm: MikroORM): Promise<string[]> {
+  const applied = await orm.getMigrator().up();
+  return applied.map((m) => m.name);
+}

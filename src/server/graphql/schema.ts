@@ -1,0 +1,11 @@
+/** Assembles the schema: every domain's `*.graphql.ts` registers its types on the builder. */
+import { lexicographicSortSchema, printSchema } from 'graphql';
+import './types.js';
+import '../accounts/accounts.graphql.js';
+import { builder } from './builder.js';
+
+export const schema = builder.toSchema({ sortSchema: true });
+
+export function printSortedSchema(): string {
+  return `${printSchema(lexicographicSortSchema(schema))}\n`;
+}

@@ -1,0 +1,34 @@
+/**
+ * The typed event bus. In one process it is in memory; with REDIS_URL every instance shares it through
+ * Redis pub/sub (at most once, no replay: durable state lives in PostgreSQL, events only wake listeners).
+ * Payloads are plain JSON (ids, not rows).
+ */
+import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
+import { createPubSub, type PubSub } from 'graphql-yoga';
+import { Redis } from 'ioredis';
+
+export type Topics = {
+  /** A device was removed: its sockets close and its tokens stop working. */
+  deviceRemoved: [payload: { deviceUuid: string; userId: string }];
+  /** A user's device list changed (linked or removed device); scoped by user id. */
+  deviceListChanged: [userId: string, payload: { userId: string }];
+};
+
+export type EventBus = PubSub<Topics> & { close(): Promise<void> };
+
+export function createEventBus(redisUrl?: string): EventBus {
+  if (!redisUrl) {
+    const ps = createPubSub<Topics>();
+    return Object.assign(ps, { close: async () => {} });
+  }
+  const publishClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
+  const subscribeClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
+  const eventTarget = createRedisEventTarget({ publishClient, subscribeClient });
+  const ps = createPubSub<Topics>({ eventTarget });
+  return Object.assign(ps, {
+    close: async () => {
+      publishClient.disconnect();
+      subscribeClient.disconnect();
+    },
+  });
+}
