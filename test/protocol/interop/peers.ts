@@ -1,0 +1,510 @@
+// Peer abstraction for the interop suite: the same small surface over libsignal-client 0.72.1,
+// libsignal-client 0.90.0 (both test-only oracles, AGPL, never imported from src/) and our library
+// (src/protocol, per docs/protocol-api.md). Bundles and messages cross the boundary as plain bytes.
+import * as L72 from 'libsignal-072';
+import * as L90 from 'libsignal-090';
+import { seededByteRng } from './util.js';
+
+export type Impl = 'libsignal-0.72.1' | 'libsignal-0.90.0' | 'ours';
+
+export interface PortableBundle {
+  registrationId: number;
+  deviceId: number;
+  preKeyId?: number;
+  preKeyPublic?: Uint8Array; // 33 bytes
+  signedPreKeyId: number;
+  signedPreKeyPublic: Uint8Array; // 33 bytes
+  signedPreKeySignature: Uint8Array; // 64 bytes
+  identityKey: Uint8Array; // 33 bytes
+  kyberPreKeyId?: number;
+  kyberPreKeyPublic?: Uint8Array; // 1569 bytes
+  kyberPreKeySignature?: Uint8Array;
+}
+
+export interface BundleOptions {
+  /** include a signed Kyber prekey (PQXDH); default true */
+  kyber?: boolean;
+  /** include a one-time prekey; default true */
+  oneTimePreKey?: boolean;
+}
+
+export interface Wire {
+  type: 2 | 3;
+  body: Uint8Array;
+}
+
+/** Library-independent classes of failures, so ours and libsignal can be compared. */
+export type ErrorClass =
+  | 'DuplicatedMessage'
+  | 'InvalidMessage'
+  | 'UntrustedIdentity'
+  | 'NoSession'
+  | 'InvalidKey'
+  | 'InvalidSignature'
+  | 'InvalidPreKeyId'
+  | 'UnsupportedVersion'
+  | 'Other';
+
+export interface Addr {
+  name: string;
+  deviceId: number;
+}
+
+export interface Peer {
+  readonly name: string;
+  readonly impl: Impl;
+  readonly address: Addr;
+  /** serialized identity public key (33 bytes) */
+  identityKey(): Uint8Array;
+  /** a fresh bundle (new prekey ids each call); private halves stay in this peer's stores */
+  bundle(opts?: BundleOptions): Promise<PortableBundle>;
+  processBundle(owner: Peer, bundle: PortableBundle): Promise<void>;
+  encrypt(to: Peer, plaintext: Uint8Array): Promise<Wire>;
+  decrypt(from: Peer, msg: Wire): Promise<Uint8Array>;
+  /** map a thrown error to an ErrorClass ('Other' when unknown) */
+  classify(e: unknown): ErrorClass;
+  hasSession(other: Peer): Promise<boolean>;
+}
+
+export function errorText(e: unknown): string {
+  if (e instanceof Error) {
+    const code = (e as { code?: unknown }).code;
+    return `${e.name}${code !== undefined ? `[${String(code)}]` : ''}: ${e.message}`;
+  }
+  return String(e);
+}
+
+const addrKey = (a: Addr) => `${a.name}.${a.deviceId}`;
+
+// ------------------------------------------------------------------------------------------
+// libsignal-client (0.72.1 and 0.90.0 share the store shapes; typings differ only in Buffer vs
+// Uint8Array<ArrayBuffer>, so this adapter works on the module as `any`).
+// ------------------------------------------------------------------------------------------
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Lib = any;
+
+function libsignalStores(S: Lib, identity: Lib, registrationId: number) {
+  // session records are kept as objects (libsignal copies them across the native bridge anyway);
+  // serializing on every save made a 25k-message run ~2x slower
+  const sessions = new Map<string, Lib>();
+  const identities = new Map<string, Uint8Array>();
+  const preKeys = new Map<number, Uint8Array>();
+  const signed = new Map<number, Uint8Array>();
+  const kyber = new Map<number, Uint8Array>();
+  const k = (a: Lib) => `${a.name()}.${a.deviceId()}`;
+  const buf = (b: Uint8Array) => (S === L72 ? Buffer.from(b) : new Uint8Array(b));
+
+  class Sessions extends S.SessionStore {
+    async saveSession(a: Lib, r: Lib) {
+      sessions.set(k(a), r);
+    }
+    async getSession(a: Lib) {
+      return sessions.get(k(a)) ?? null;
+    }
+    async getExistingSessions(as: Lib[]) {
+      return as.map((a) => {
+        const r = sessions.get(k(a));
+        if (!r) throw new Error(`no session for ${k(a)}`);
+        return r;
+      });
+    }
+  }
+  class Identities extends S.IdentityKeyStore {
+    async getIdentityKey() {
+      return identity.privateKey;
+    }
+    async getLocalRegistrationId() {
+      return registrationId;
+    }
+    async saveIdentity(a: Lib, key: Lib) {
+      const prev = identities.get(k(a));
+      const ser = key.serialize();
+      identities.set(k(a), ser);
+      return prev && Buffer.compare(Buffer.from(prev), Buffer.from(ser)) !== 0
+        ? S.IdentityChange.ReplacedExisting
+        : S.IdentityChange.NewOrUnchanged;
+    }
+    async isTrustedIdentity(a: Lib, key: Lib) {
+      const prev = identities.get(k(a));
+      return !prev || Buffer.compare(Buffer.from(prev), Buffer.from(key.serialize())) === 0;
+    }
+    async getIdentity(a: Lib) {
+      const prev = identities.get(k(a));
+      return prev ? S.PublicKey.deserialize(buf(prev)) : null;
+    }
+  }
+  class PreKeys extends S.PreKeyStore {
+    async savePreKey(id: number, r: Lib) {
+      preKeys.set(id, r.serialize());
+    }
+    async getPreKey(id: number) {
+      const b = preKeys.get(id);
+      if (!b) throw new Error(`no prekey ${id}`);
+      return S.PreKeyRecord.deserialize(buf(b));
+    }
+    async removePreKey(id: number) {
+      preKeys.delete(id);
+    }
+  }
+  class SignedPreKeys extends S.SignedPreKeyStore {
+    async saveSignedPreKey(id: number, r: Lib) {
+      signed.set(id, r.serialize());
+    }
+    async getSignedPreKey(id: number) {
+      const b = signed.get(id);
+      if (!b) throw new Error(`no signed prekey ${id}`);
+      return S.SignedPreKeyRecord.deserialize(buf(b));
+    }
+  }
+  class KyberPreKeys extends S.KyberPreKeyStore {
+    async saveKyberPreKey(id: number, r: Lib) {
+      kyber.set(id, r.serialize());
+    }
+    async getKyberPreKey(id: number) {
+      const b = kyber.get(id);
+      if (!b) throw new Error(`no kyber prekey ${id}`);
+      return S.KyberPreKeyRecord.deserialize(buf(b));
+    }
+    async markKyberPreKeyUsed() {
+      /* signed (last-resort style) kyber prekeys are kept */
+    }
+  }
+  return {
+    session: new Sessions(),
+    identity: new Identities(),
+    preKey: new PreKeys(),
+    signedPreKey: new SignedPreKeys(),
+    kyberPreKey: new KyberPreKeys(),
+    raw: { sessions, preKeys },
+  };
+}
+
+let nextRegistrationId = 1000;
+
+export class LibsignalPeer implements Peer {
+  readonly impl: Impl;
+  readonly address: Addr;
+  private readonly S: Lib;
+  private readonly identity: Lib;
+  private readonly registrationId: number;
+  private readonly stores: ReturnType<typeof libsignalStores>;
+  private nextId = 1;
+
+  constructor(
+    readonly name: string,
+    version: '0.72.1' | '0.90.0',
+    deviceId = 1,
+  ) {
+    this.S = version === '0.72.1' ? L72 : L90;
+    this.impl = version === '0.72.1' ? 'libsignal-0.72.1' : 'libsignal-0.90.0';
+    this.address = { name, deviceId };
+    this.identity = this.S.IdentityKeyPair.generate();
+    this.registrationId = (nextRegistrationId++ % 16000) + 1;
+    this.stores = libsignalStores(this.S, this.identity, this.registrationId);
+  }
+
+  private buf(b: Uint8Array): Lib {
+    return this.S === L72 ? Buffer.from(b) : new Uint8Array(b);
+  }
+  private addr(a: Addr): Lib {
+    return this.S.ProtocolAddress.new(a.name, a.deviceId);
+  }
+
+  identityKey(): Uint8Array {
+    return new Uint8Array(this.identity.publicKey.serialize());
+  }
+
+  async bundle(opts: BundleOptions = {}): Promise<PortableBundle> {
+    const S = this.S;
+    const id = this.nextId++;
+    const now = Date.now();
+    const b: PortableBundle = {
+      registrationId: this.registrationId,
+      deviceId: this.address.deviceId,
+      signedPreKeyId: id,
+      signedPreKeyPublic: new Uint8Array(0),
+      signedPreKeySignature: new Uint8Array(0),
+      identityKey: this.identityKey(),
+    };
+    if (opts.oneTimePreKey !== false) {
+      const pk = S.PrivateKey.generate();
+      await this.stores.preKey.savePreKey(id, S.PreKeyRecord.new(id, pk.getPublicKey(), pk));
+      b.preKeyId = id;
+      b.preKeyPublic = new Uint8Array(pk.getPublicKey().serialize());
+    }
+    const spk = S.PrivateKey.generate();
+    const spkPub = spk.getPublicKey().serialize();
+    const spkSig = this.identity.privateKey.sign(spkPub);
+    await this.stores.signedPreKey.saveSignedPreKey(
+      id,
+      S.SignedPreKeyRecord.new(id, now, spk.getPublicKey(), spk, spkSig),
+    );
+    b.signedPreKeyPublic = new Uint8Array(spkPub);
+    b.signedPreKeySignature = new Uint8Array(spkSig);
+    if (opts.kyber !== false) {
+      const kem = S.KEMKeyPair.generate();
+      const kpub = kem.getPublicKey().serialize();
+      const ksig = this.identity.privateKey.sign(kpub);
+      await this.stores.kyberPreKey.saveKyberPreKey(id, S.KyberPreKeyRecord.new(id, now, kem, ksig));
+      b.kyberPreKeyId = id;
+      b.kyberPreKeyPublic = new Uint8Array(kpub);
+      b.kyberPreKeySignature = new Uint8Array(ksig);
+    }
+    return b;
+  }
+
+  async processBundle(owner: Peer, b: PortableBundle): Promise<void> {
+    const S = this.S;
+    const kyber = b.kyberPreKeyPublic !== undefined;
+    const bundle = S.PreKeyBundle.new(
+      b.registrationId,
+      b.deviceId,
+      b.preKeyId ?? null,
+      b.preKeyPublic ? S.PublicKey.deserialize(this.buf(b.preKeyPublic)) : null,
+      b.signedPreKeyId,
+      S.PublicKey.deserialize(this.buf(b.signedPreKeyPublic)),
+      this.buf(b.signedPreKeySignature),
+      S.PublicKey.deserialize(this.buf(b.identityKey)),
+      kyber ? b.kyberPreKeyId : null,
+      kyber ? S.KEMPublicKey.deserialize(this.buf(b.kyberPreKeyPublic!)) : null,
+      kyber ? this.buf(b.kyberPreKeySignature!) : null,
+    );
+    await S.processPreKeyBundle(bundle, this.addr(owner.address), this.stores.session, this.stores.identity);
+  }
+
+  async encrypt(to: Peer, plaintext: Uint8Array): Promise<Wire> {
+    const c = await this.S.signalEncrypt(
+      this.buf(plaintext),
+      this.addr(to.address),
+      this.stores.session,
+      this.stores.identity,
+    );
+    return { type: c.type() as 2 | 3, body: new Uint8Array(c.serialize()) };
+  }
+
+  async decrypt(from: Peer, msg: Wire): Promise<Uint8Array> {
+    const S = this.S;
+    const a = this.addr(from.address);
+    if (msg.type === 2) {
+      const m = S.SignalMessage.deserialize(this.buf(msg.body));
+      return new Uint8Array(await S.signalDecrypt(m, a, this.stores.session, this.stores.identity));
+    }
+    const m = S.PreKeySignalMessage.deserialize(this.buf(msg.body));
+    return new Uint8Array(
+      await S.signalDecryptPreKey(
+        m,
+        a,
+        this.stores.session,
+        this.stores.identity,
+        this.stores.preKey,
+        this.stores.signedPreKey,
+        this.stores.kyberPreKey,
+      ),
+    );
+  }
+
+  classify(e: unknown): ErrorClass {
+    const err = e as { code?: number; message?: string };
+    const name = typeof err?.code === 'number' ? (this.S.ErrorCode[err.code] as string) : undefined;
+    const msg = String(err?.message ?? e);
+    if (name === 'DuplicatedMessage') return 'DuplicatedMessage';
+    if (name === 'UntrustedIdentity') return 'UntrustedIdentity';
+    if (/session.*not found|no session/i.test(msg)) return 'NoSession';
+    if (/signature/i.test(msg)) return 'InvalidSignature';
+    if (/unrecognized message version|unsupported|no longer supported/i.test(msg)) return 'UnsupportedVersion';
+    if (/invalid (pre ?key|signed pre ?key|kyber pre ?key) id|no (kyber |signed )?prekey/i.test(msg))
+      return 'InvalidPreKeyId';
+    if (/invalid message|too far into the future|decryption failed|mac|protobuf/i.test(msg)) return 'InvalidMessage';
+    if (/invalid key|bad key/i.test(msg)) return 'InvalidKey';
+    return 'Other';
+  }
+
+  async hasSession(other: Peer): Promise<boolean> {
+    const r = await this.stores.session.getSession(this.addr(other.address));
+    return !!r && r.hasCurrentState();
+  }
+}
+
+// ------------------------------------------------------------------------------------------
+// Ours (src/protocol, loaded lazily so the libsignal-only harness checks run without it).
+// ------------------------------------------------------------------------------------------
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type OursModule = any;
+let oursModule: OursModule | undefined;
+let oursLoadError: unknown;
+
+/** Loads src/protocol/index.ts; returns undefined (and remembers why) when it is not usable yet. */
+export async function loadOurs(): Promise<OursModule | undefined> {
+  if (oursModule) return oursModule;
+  try {
+    const path = '../../../src/protocol/index.js';
+    const m = await import(/* @vite-ignore */ path);
+    const needed = [
+      'processPreKeyBundle',
+      'signalEncrypt',
+      'signalDecrypt',
+      'signalDecryptPreKey',
+      'InMemorySignalProtocolStore',
+      'IdentityKeyPair',
+      'PublicKey',
+      'KyberPublicKey',
+      'ProtocolAddress',
+      'generatePreKeys',
+      'generateSignedPreKey',
+      'generateKyberPreKey',
+    ];
+    const missing = needed.filter((n) => !(n in m));
+    if (missing.length) throw new Error(`src/protocol/index.ts does not export: ${missing.join(', ')}`);
+    oursModule = m;
+    return m;
+  } catch (e) {
+    oursLoadError = e;
+    return undefined;
+  }
+}
+export const oursUnavailableReason = () => (oursLoadError ? errorText(oursLoadError) : undefined);
+
+export class OurPeer implements Peer {
+  readonly impl: Impl = 'ours';
+  readonly address: Addr;
+  private readonly identity: OursModule;
+  private readonly store: OursModule;
+  private readonly stores: OursModule;
+  private readonly rng: ((n: number) => Uint8Array) | undefined;
+  private nextId = 1;
+
+  /** `seedLabel` makes every key and IV of this peer deterministic (the contract's injectable rng). */
+  constructor(
+    private readonly P: OursModule,
+    readonly name: string,
+    seedLabel?: string,
+    deviceId = 1,
+  ) {
+    this.address = { name, deviceId };
+    this.rng = seedLabel ? seededByteRng(seedLabel) : undefined;
+    this.identity = P.IdentityKeyPair.generate(this.rng);
+    const regId = P.generateRegistrationId ? P.generateRegistrationId(this.rng) : (nextRegistrationId++ % 16000) + 1;
+    this.store = new P.InMemorySignalProtocolStore(this.identity, regId);
+    this.stores = {
+      session: this.store,
+      identity: this.store,
+      preKey: this.store,
+      signedPreKey: this.store,
+      kyberPreKey: this.store,
+    };
+    this.registrationId = regId;
+  }
+  private readonly registrationId: number;
+
+  private addr(a: Addr): OursModule {
+    return new this.P.ProtocolAddress(a.name, a.deviceId);
+  }
+  private opts() {
+    return this.rng ? { rng: this.rng } : undefined;
+  }
+
+  identityKey(): Uint8Array {
+    return this.identity.publicKey.serialize();
+  }
+
+  async bundle(opts: BundleOptions = {}): Promise<PortableBundle> {
+    const P = this.P;
+    const id = this.nextId++;
+    const now = Date.now();
+    const b: PortableBundle = {
+      registrationId: this.registrationId,
+      deviceId: this.address.deviceId,
+      signedPreKeyId: id,
+      signedPreKeyPublic: new Uint8Array(0),
+      signedPreKeySignature: new Uint8Array(0),
+      identityKey: this.identityKey(),
+    };
+    if (opts.oneTimePreKey !== false) {
+      const [pk] = P.generatePreKeys(id, 1, this.rng);
+      await this.store.storePreKey(id, pk);
+      b.preKeyId = id;
+      b.preKeyPublic = pk.publicKey.serialize();
+    }
+    const spk = await P.generateSignedPreKey(this.identity, id, now, this.rng);
+    await this.store.storeSignedPreKey(id, spk);
+    b.signedPreKeyPublic = spk.publicKey.serialize();
+    b.signedPreKeySignature = spk.signature;
+    if (opts.kyber !== false) {
+      const kpk = await P.generateKyberPreKey(this.identity, id, now, this.rng);
+      await this.store.storeKyberPreKey(id, kpk);
+      b.kyberPreKeyId = id;
+      b.kyberPreKeyPublic = kpk.publicKey.serialize();
+      b.kyberPreKeySignature = kpk.signature;
+    }
+    return b;
+  }
+
+  async processBundle(owner: Peer, b: PortableBundle): Promise<void> {
+    const P = this.P;
+    const bundle = {
+      registrationId: b.registrationId,
+      deviceId: b.deviceId,
+      preKeyId: b.preKeyId,
+      preKeyPublic: b.preKeyPublic ? P.PublicKey.deserialize(b.preKeyPublic) : undefined,
+      signedPreKeyId: b.signedPreKeyId,
+      signedPreKeyPublic: P.PublicKey.deserialize(b.signedPreKeyPublic),
+      signedPreKeySignature: b.signedPreKeySignature,
+      identityKey: P.PublicKey.deserialize(b.identityKey),
+      kyberPreKeyId: b.kyberPreKeyId,
+      kyberPreKeyPublic: b.kyberPreKeyPublic ? P.KyberPublicKey.deserialize(b.kyberPreKeyPublic) : undefined,
+      kyberPreKeySignature: b.kyberPreKeySignature,
+    };
+    await P.processPreKeyBundle(bundle, this.addr(owner.address), this.stores, this.opts());
+  }
+
+  async encrypt(to: Peer, plaintext: Uint8Array): Promise<Wire> {
+    const c = await this.P.signalEncrypt(plaintext, this.addr(to.address), this.stores, this.opts());
+    return { type: c.type, body: c.body };
+  }
+
+  async decrypt(from: Peer, msg: Wire): Promise<Uint8Array> {
+    const a = this.addr(from.address);
+    if (msg.type === 2) return await this.P.signalDecrypt(msg.body, a, this.stores);
+    return await this.P.signalDecryptPreKey(msg.body, a, this.stores, this.opts());
+  }
+
+  classify(e: unknown): ErrorClass {
+    const code = (e as { code?: string })?.code;
+    if (this.P.isProtocolError?.(e) || typeof code === 'string') {
+      switch (code) {
+        case 'DuplicatedMessage':
+        case 'InvalidMessage':
+        case 'UntrustedIdentity':
+        case 'NoSession':
+        case 'InvalidKey':
+        case 'InvalidSignature':
+        case 'UnsupportedVersion':
+          return code;
+        case 'InvalidPreKeyId':
+        case 'InvalidSignedPreKeyId':
+        case 'InvalidKyberPreKeyId':
+          return 'InvalidPreKeyId';
+      }
+    }
+    return 'Other';
+  }
+
+  async hasSession(other: Peer): Promise<boolean> {
+    const r = await this.store.loadSession(this.addr(other.address));
+    return !!r && r.hasCurrentState();
+  }
+}
+
+export type PeerKind = '072' | '090' | 'ours';
+
+export async function makePeer(kind: PeerKind, name: string, seedLabel?: string): Promise<Peer> {
+  if (kind === '072') return new LibsignalPeer(name, '0.72.1');
+  if (kind === '090') return new LibsignalPeer(name, '0.90.0');
+  const P = await loadOurs();
+  if (!P) throw new Error(`our library is not usable yet: ${oursUnavailableReason()}`);
+  return new OurPeer(P, name, seedLabel);
+}
+
+export { addrKey };
