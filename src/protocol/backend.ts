@@ -21,7 +21,7 @@ async function runProbe(): Promise<boolean> {
   try {
     const kp = (await subtle.generateKey({ name: 'X25519' }, true, ['deriveBits'])) as CryptoKeyPair;
     await subtle.deriveBits({ name: 'X25519', public: kp.publicKey }, kp.privateKey, 256);
-    const ek = await subtle.importKey('raw', ed25519.Point.BASE.toBytes(), { name: 'Ed25519' }, false, ['verify']);
+    const ek = await subtle.importKey('raw', ed25519.Point.BASE.toBytes() as BufferSource, { name: 'Ed25519' }, false, ['verify']);
     await subtle.verify({ name: 'Ed25519' }, ek, new Uint8Array(64), new Uint8Array(1));
     return true;
   } catch {
@@ -60,7 +60,7 @@ export function importX25519Private(priv: Uint8Array, pub: Uint8Array): Promise<
 }
 
 export function importX25519Public(pub: Uint8Array): Promise<CryptoKey> {
-  return subtle!.importKey('raw', pub, { name: 'X25519' }, false, []);
+  return subtle!.importKey('raw', pub as BufferSource, { name: 'X25519' }, false, []);
 }
 
 export async function webcryptoX25519(priv: CryptoKey, pub: CryptoKey): Promise<Uint8Array> {
@@ -102,12 +102,12 @@ export async function webcryptoGenerateX25519(): Promise<GeneratedX25519> {
 // ---- Ed25519 verification (XEdDSA verification is Ed25519 verification on a converted key) -------
 
 export function importEd25519Public(pub: Uint8Array): Promise<CryptoKey> {
-  return subtle!.importKey('raw', pub, { name: 'Ed25519' }, false, ['verify']);
+  return subtle!.importKey('raw', pub as BufferSource, { name: 'Ed25519' }, false, ['verify']);
 }
 
 export async function webcryptoEd25519Verify(key: CryptoKey, message: Uint8Array, sig: Uint8Array): Promise<boolean> {
   try {
-    return await subtle!.verify({ name: 'Ed25519' }, key, sig, message);
+    return await subtle!.verify({ name: 'Ed25519' }, key, sig as BufferSource, message as BufferSource);
   } catch {
     return false;
   }

@@ -63,9 +63,10 @@ export function assertRng(value: unknown, name = 'rng'): Rng {
   };
 }
 
-export function assertInstance<T>(value: unknown, cls: abstract new (...args: never[]) => T, name: string): T {
-  if (!(value instanceof cls)) throw new ProtocolError('InvalidArgument', `"${name}" expected ${cls.name}, got ${describe(value)}`);
-  return value;
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export function assertInstance<T>(value: unknown, cls: Function & { prototype: T }, name: string): T {
+  if (!(value instanceof (cls as unknown as new () => unknown))) throw new ProtocolError('InvalidArgument', `"${name}" expected ${cls.name}, got ${describe(value)}`);
+  return value as T;
 }
 
 export function concatBytes(...arrays: Uint8Array[]): Uint8Array {

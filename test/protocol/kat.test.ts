@@ -35,14 +35,14 @@ describe.each(['webcrypto', 'noble'] as const)('X25519 (RFC 7748) on the %s back
 });
 
 describe('HKDF-SHA256 (RFC 5869)', () => {
-  it.each(hk.vectors.map((v: { name: string }) => [v.name, v]))('matches test case %s', (_n, v: any) => {
+  it.each<[string, any]>(hk.vectors.map((v: any) => [v.name, v]))('matches test case %s', (_n, v) => {
     const out = hkdfSha256(hexToBytes(v.ikm), v.salt ? hexToBytes(v.salt) : undefined, hexToBytes(v.info), v.length);
     expect(bytesToHex(out)).toBe(v.okm);
   });
 });
 
 describe('HMAC-SHA256 (RFC 4231)', () => {
-  it.each(hm.vectors.map((v: { name: string }) => [v.name, v]))('matches section %s', (_n, v: any) => {
+  it.each<[string, any]>(hm.vectors.map((v: any) => [v.name, v]))('matches section %s', (_n, v) => {
     expect(bytesToHex(hmacSha256(hexToBytes(v.key), hexToBytes(v.data)))).toBe(v.hmacSha256);
   });
 });
