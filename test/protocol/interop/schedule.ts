@@ -33,6 +33,8 @@ export interface ScheduleConfig {
   keepChains?: number;
   /** expected version nibble of every message (3 = X3DH, 4 = PQXDH) */
   expectVersion?: number;
+  /** B already has a session (e.g. the schedule continues an existing conversation) */
+  established?: boolean;
 }
 
 export interface InFlight {
@@ -126,7 +128,7 @@ export async function runSchedule(A: Peer, B: Peer, cfg: ScheduleConfig): Promis
   };
   let step = 0;
   let nextId = 0;
-  let bCanSend = false;
+  let bCanSend = cfg.established ?? false;
   const log = (s: string) => {
     trace.push(`#${step} ${s}`);
     if (trace.length > 25) trace.shift();
