@@ -1,0 +1,226 @@
+// Client crypto benchmark: our src/protocol (per crypto backend: webcrypto, noble) against
+// @signalapp/libsignal-client 0.90.0 (and 0.72.1 for context) in the same process and run.
+//
+//   npm run bench:crypto              table on stdout
+//   npm run bench:crypto -- --json    one JSON document on stdout (table goes to stderr)
+//   npm run bench:crypto -- --quick   smaller counts (smoke run)
+//
+// Metrics (100-byte messages, PQXDH sessions):
+//   one-way      encrypt by A + decrypt by B, same direction every message (symmetric ratchet only)
+//   alternating  the direction alternates every message, so every message is a DH ratchet step
+//   setup        session set-up: process a bundle + first encrypt (PreKey message) + PreKey decrypt
+//                (bundles, identities and stores are created beforehand, outside the timing)
+// For each: ops/s, p50/p99 latency per op, process RSS after the run, ratio ours / libsignal 0.90.0.
+// Both libraries run behind the same thin adapters and in-memory stores (test/protocol/interop/peers.ts).
+// Note: two libsignal 0.90.0 peers negotiate SPQR between themselves (field 5 in every message),
+// so its figures include SPQR work ours does not do; 0.72.1 (no SPQR) is listed for comparison.
+import { randomBytes } from 'node:crypto';
+import { LibsignalPeer, OurPeer, type Peer, loadOurs, oursUnavailableReason } from '../test/protocol/interop/peers.js';
+
+const args = new Set(process.argv.slice(2));
+const JSON_OUT = args.has('--json');
+const QUICK = args.has('--quick');
+
+const N_ONE_WAY = QUICK ? 1000 : 10_000;
+const N_ALTERNATING = QUICK ? 300 : 2_000;
+const N_SETUP = QUICK ? 40 : 200;
+const WARMUP = { oneWay: 300, alternating: 100, setup: 10 };
+const MSG_BYTES = 100;
+
+type Metric = 'one-way' | 'alternating' | 'setup';
+interface Row {
+  impl: string;
+  backend: string;
+  metric: Metric;
+  n: number;
+  opsPerSec: number;
+  p50us: number;
+  p99us: number;
+  rssMiB: number;
+  ratioVsLibsignal090?: number;
+  note?: string;
+}
+
+const out = (s: string) => (JSON_OUT ? process.stderr : process.stdout).write(s + '\n');
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[i];
+}
+
+interface Impl {
+  impl: string;
+  backend: string;
+  make: (name: string) => Promise<Peer>;
+  before?: () => void;
+}
+
+async function makePair(impl: Impl): Promise<[Peer, Peer]> {
+  const A = await impl.make('alice');
+  const B = await impl.make('bob');
+  await A.processBundle(B, await B.bundle({ kyber: true }));
+  // one round trip so neither side is still in the PreKey phase
+  await B.decrypt(A, await A.encrypt(B, randomBytes(MSG_BYTES)));
+  await A.decrypt(B, await B.encrypt(A, randomBytes(MSG_BYTES)));
+  return [A, B];
+}
+
+async function timed(n: number, op: (i: number) => Promise<void>): Promise<{ total: number; lat: number[] }> {
+  const lat = new Array<number>(n);
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const s = performance.now();
+    await op(i);
+    lat[i] = performance.now() - s;
+  }
+  return { total: performance.now() - t0, lat };
+}
+
+async function messages(impl: Impl, n: number, alternating: boolean) {
+  const [A, B] = await makePair(impl);
+  const pt = randomBytes(MSG_BYTES);
+  return timed(n, async (i) => {
+    const [s, r] = alternating && i % 2 === 1 ? [B, A] : [A, B];
+    const w = await s.encrypt(r, pt);
+    await r.decrypt(s, w);
+  });
+}
+
+async function setups(impl: Impl, n: number) {
+  const pairs: Array<{ A: Peer; B: Peer; bundle: Awaited<ReturnType<Peer['bundle']>> }> = [];
+  for (let i = 0; i < n; i++) {
+    const A = await impl.make(`alice${i}`);
+    const B = await impl.make(`bob${i}`);
+    pairs.push({ A, B, bundle: await B.bundle({ kyber: true }) });
+  }
+  const pt = randomBytes(MSG_BYTES);
+  return timed(n, async (i) => {
+    const { A, B, bundle } = pairs[i];
+    await A.processBundle(B, bundle);
+    const w = await A.encrypt(B, pt);
+    if (w.type !== 3) throw new Error('expected a PreKey message');
+    await B.decrypt(A, w);
+  });
+}
+
+async function run(impl: Impl, metric: Metric): Promise<Row> {
+  impl.before?.();
+  const n = metric === 'one-way' ? N_ONE_WAY : metric === 'alternating' ? N_ALTERNATING : N_SETUP;
+  const go = (k: number) =>
+    metric === 'setup' ? setups(impl, k) : messages(impl, k, metric === 'alternating');
+  await go(metric === 'one-way' ? WARMUP.oneWay : metric === 'alternating' ? WARMUP.alternating : WARMUP.setup);
+  (globalThis as { gc?: () => void }).gc?.();
+  const { total, lat } = await go(n);
+  lat.sort((a, b) => a - b);
+  return {
+    impl: impl.impl,
+    backend: impl.backend,
+    metric,
+    n,
+    opsPerSec: (n / total) * 1000,
+    p50us: quantile(lat, 0.5) * 1000,
+    p99us: quantile(lat, 0.99) * 1000,
+    rssMiB: process.memoryUsage().rss / 2 ** 20,
+  };
+}
+
+async function main() {
+  const started = performance.now();
+  const impls: Impl[] = [
+    { impl: 'libsignal-client 0.90.0', backend: 'native', make: async (n) => new LibsignalPeer(n, '0.90.0') },
+    { impl: 'libsignal-client 0.72.1', backend: 'native', make: async (n) => new LibsignalPeer(n, '0.72.1') },
+  ];
+  const P = await loadOurs();
+  const skipped: string[] = [];
+  if (P) {
+    for (const backend of ['webcrypto', 'noble'] as const) {
+      impls.push({
+        impl: 'ours (src/protocol)',
+        backend,
+        make: async (n) => new OurPeer(P, n),
+        before: () => P.setCryptoBackend(backend),
+      });
+    }
+  } else {
+    skipped.push(`ours: not runnable (${oursUnavailableReason()})`);
+  }
+
+  const rows: Row[] = [];
+  for (const impl of impls) {
+    for (const metric of ['one-way', 'alternating', 'setup'] as const) {
+      try {
+        const r = await run(impl, metric);
+        rows.push(r);
+        out(
+          `  ${impl.impl} [${impl.backend}] ${metric}: ${r.opsPerSec.toFixed(0)}/s (n=${r.n}, p50 ${r.p50us.toFixed(0)} us, p99 ${r.p99us.toFixed(0)} us)`,
+        );
+      } catch (e) {
+        rows.push({
+          impl: impl.impl,
+          backend: impl.backend,
+          metric,
+          n: 0,
+          opsPerSec: NaN,
+          p50us: NaN,
+          p99us: NaN,
+          rssMiB: process.memoryUsage().rss / 2 ** 20,
+          note: `failed: ${e instanceof Error ? e.message : String(e)}`,
+        });
+        out(`  ${impl.impl} [${impl.backend}] ${metric}: FAILED ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  }
+  for (const r of rows) {
+    const ref = rows.find((x) => x.impl === 'libsignal-client 0.90.0' && x.metric === r.metric);
+    if (ref && Number.isFinite(r.opsPerSec) && Number.isFinite(ref.opsPerSec))
+      r.ratioVsLibsignal090 = r.opsPerSec / ref.opsPerSec;
+  }
+
+  const head = ['implementation', 'backend', 'metric', 'n', 'ops/s', 'p50 us', 'p99 us', 'x libsignal 0.90', 'RSS MiB'];
+  const table = rows.map((r) => [
+    r.impl,
+    r.backend,
+    r.metric,
+    String(r.n),
+    Number.isFinite(r.opsPerSec) ? r.opsPerSec.toFixed(0) : 'n/a',
+    Number.isFinite(r.p50us) ? r.p50us.toFixed(0) : 'n/a',
+    Number.isFinite(r.p99us) ? r.p99us.toFixed(0) : 'n/a',
+    r.ratioVsLibsignal090 !== undefined ? r.ratioVsLibsignal090.toFixed(2) : 'n/a',
+    r.rssMiB.toFixed(0),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...table.map((t) => t[i].length)));
+  const fmt = (cells: string[]) => cells.map((c, i) => (i >= 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
+  out('');
+  out(
+    `crypto benchmark: ${MSG_BYTES}-byte messages, PQXDH sessions; one-way n=${N_ONE_WAY}, alternating n=${N_ALTERNATING}, set-ups n=${N_SETUP}; node ${process.version}`,
+  );
+  out(fmt(head));
+  out(fmt(widths.map((w) => '-'.repeat(w))));
+  for (const t of table) out(fmt(t));
+  for (const r of rows) if (r.note) out(`note: ${r.impl} [${r.backend}] ${r.metric}: ${r.note}`);
+  for (const s of skipped) out(`note: ${s}`);
+  out(`(libsignal 0.90.0 <-> 0.90.0 negotiates SPQR; ratio = ours ops/s / libsignal 0.90.0 ops/s)`);
+  out(`total time ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  if (JSON_OUT) {
+    process.stdout.write(
+      JSON.stringify(
+        {
+          node: process.version,
+          messageBytes: MSG_BYTES,
+          counts: { oneWay: N_ONE_WAY, alternating: N_ALTERNATING, setup: N_SETUP },
+          rows,
+          skipped,
+          seconds: (performance.now() - started) / 1000,
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
