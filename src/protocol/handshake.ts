@@ -1,0 +1,109 @@
+// X3DH and PQXDH session set-up (libsignal rust/protocol/src/ratchet.rs, session.rs, pqxdh.rs;
+// docs/signal-wire.md "Key derivation"). Roles are named initiator (Alice, who fetched a prekey
+// bundle) and recipient (Bob, who owns it). Bob's signed prekey doubles as his first ratchet key.
+import { utf8 } from './bytes.js';
+import { KYBER_AWARE_VERSION, PRE_KYBER_VERSION } from './consts.js';
+import { generateKeyPair, type IdentityKeyPair, type KeyPair, type PublicKey } from './curve.js';
+import type { Rng } from './bytes.js';
+import { hkdfSha256 } from './kdf.js';
+import type { KyberKeyPair, KyberPublicKey } from './kyber.js';
+import { ChainKey, kdfRootKey } from './ratchet-keys.js';
+import { SessionState } from './session-state.js';
+
+const INFO_X3DH = utf8('WhisperText');
+const INFO_PQXDH = utf8('WhisperText_X25519_SHA-256_CRYSTALS-KYBER-1024');
+const DISCONTINUITY = new Uint8Array(32).fill(0xff);
+
+function deriveInitialKeys(parts: Uint8Array[], pq: boolean): { rootKey: Uint8Array; chainKey: ChainKey } {
+  let len = 32;
+  for (const p of parts) len += p.length;
+  const secret = new Uint8Array(len);
+  secret.set(DISCONTINUITY);
+  let off = 32;
+  for (const p of parts) {
+    secret.set(p, off);
+    off += p.length;
+    p.fill(0);
+  }
+  const okm = hkdfSha256(secret, new Uint8Array(32), pq ? INFO_PQXDH : INFO_X3DH, 64);
+  secret.fill(0);
+  return { rootKey: okm.slice(0, 32), chainKey: new ChainKey(okm.slice(32, 64), 0) };
+}
+
+export interface InitiatorParams {
+  ourIdentity: IdentityKeyPair;
+  ourBaseKey: KeyPair;
+  theirIdentity: PublicKey;
+  theirSignedPreKey: PublicKey;
+  theirOneTimePreKey?: PublicKey;
+  theirKyberPreKey?: KyberPublicKey;
+  rng?: Rng;
+}
+
+export async function initializeInitiatorSession(p: InitiatorParams): Promise<{ state: SessionState; kyberCiphertext?: Uint8Array }> {
+  // Start every X25519 operation (they run off the main thread under WebCrypto), then do the Kyber
+  // encapsulation on this thread while they are in flight.
+  const dhs = [
+    p.ourIdentity.privateKey.agree(p.theirSignedPreKey),
+    p.ourBaseKey.privateKey.agree(p.theirIdentity),
+    p.ourBaseKey.privateKey.agree(p.theirSignedPreKey),
+  ];
+  if (p.theirOneTimePreKey) dhs.push(p.ourBaseKey.privateKey.agree(p.theirOneTimePreKey));
+  const sendingKeyP = generateKeyPair(p.rng);
+  // keep rejected promises from being reported as unhandled while Kyber runs
+  for (const d of dhs) d.catch(() => {});
+  sendingKeyP.catch(() => {});
+  let kyber: { ciphertext: Uint8Array; sharedSecret: Uint8Array } | undefined;
+  if (p.theirKyberPreKey) kyber = p.theirKyberPreKey.encapsulate(p.rng);
+  const parts = await Promise.all(dhs);
+  if (kyber) parts.push(kyber.sharedSecret);
+  const { rootKey, chainKey } = deriveInitialKeys(parts, kyber !== undefined);
+  const sendingKey = await sendingKeyP;
+  const sending = kdfRootKey(rootKey, await sendingKey.privateKey.agree(p.theirSignedPreKey));
+
+  const state = new SessionState({
+    version: kyber ? KYBER_AWARE_VERSION : PRE_KYBER_VERSION,
+    localIdentity: p.ourIdentity.publicKey,
+    remoteIdentity: p.theirIdentity,
+    rootKey: sending.rootKey,
+    aliceBaseKey: p.ourBaseKey.publicKey.serialize(),
+  });
+  state.addReceiverChain(p.theirSignedPreKey, chainKey);
+  state.senderChain = { ratchetKey: sendingKey.publicKey, ratchetPrivateKey: sendingKey.privateKey, chainKey: sending.chainKey };
+  return { state, kyberCiphertext: kyber?.ciphertext };
+}
+
+export interface RecipientParams {
+  ourIdentity: IdentityKeyPair;
+  ourSignedPreKey: KeyPair;
+  ourOneTimePreKey?: KeyPair;
+  ourKyberPreKey?: KyberKeyPair;
+  theirIdentity: PublicKey;
+  theirBaseKey: PublicKey;
+  kyberCiphertext?: Uint8Array;
+}
+
+export async function initializeRecipientSession(p: RecipientParams): Promise<SessionState> {
+  const dhs = [
+    p.ourSignedPreKey.privateKey.agree(p.theirIdentity),
+    p.ourIdentity.privateKey.agree(p.theirBaseKey),
+    p.ourSignedPreKey.privateKey.agree(p.theirBaseKey),
+  ];
+  if (p.ourOneTimePreKey) dhs.push(p.ourOneTimePreKey.privateKey.agree(p.theirBaseKey));
+  for (const d of dhs) d.catch(() => {});
+  let kyberSecret: Uint8Array | undefined;
+  if (p.ourKyberPreKey && p.kyberCiphertext) kyberSecret = p.ourKyberPreKey.decapsulate(p.kyberCiphertext);
+  const parts = await Promise.all(dhs);
+  if (kyberSecret) parts.push(kyberSecret);
+  const { rootKey, chainKey } = deriveInitialKeys(parts, kyberSecret !== undefined);
+
+  const state = new SessionState({
+    version: kyberSecret ? KYBER_AWARE_VERSION : PRE_KYBER_VERSION,
+    localIdentity: p.ourIdentity.publicKey,
+    remoteIdentity: p.theirIdentity,
+    rootKey,
+    aliceBaseKey: p.theirBaseKey.serialize(),
+  });
+  state.senderChain = { ratchetKey: p.ourSignedPreKey.publicKey, ratchetPrivateKey: p.ourSignedPreKey.privateKey, chainKey };
+  return state;
+}
