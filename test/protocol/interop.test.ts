@@ -8,11 +8,14 @@ import { type Peer, type PeerKind, makePeer } from './interop/peers.js';
 import { runSchedule, type ScheduleStats } from './interop/schedule.js';
 import {
   type Trace,
+  bundleReuseProbe,
   chainWindowProbe,
   forwardJumpProbe,
   newBundleProbe,
   preKeyResendProbe,
+  simultaneousInitiationProbe,
   skippedKeyProbe,
+  tamperProbe,
 } from './interop/probes.js';
 import { innerSignalMessage, parsePreKeyMessage, parseSignalMessage } from './interop/util.js';
 
@@ -169,6 +172,35 @@ describe('ours ↔ libsignal: scripted protocol edges (traces identical to libsi
       });
     }
   }
+
+  for (const m of MATRIX) {
+    test(`tampered and malformed messages: same refusal class, session and prekeys left intact: ${m.name}`, async () => {
+      const traces = await compareProbe(`tamper-${m.lib}-${m.kyber}`, m.lib, m.kyber, (I, R) => tamperProbe(I, R, m.kyber));
+      const ev = traces.none.events;
+      expect(ev).toContain('first (genuine, after the tampered ones): ok');
+      expect(ev).toContain('whisper (genuine, after the tampered ones): ok');
+      expect(ev).toContain('whisper (version 5): fail:UnsupportedVersion');
+    });
+  }
+
+  test('simultaneous initiation (both sides process a bundle and send PreKey messages at once)', async () => {
+    for (const m of MATRIX) {
+      const traces = await compareProbe(`simultaneous-${m.lib}-${m.kyber}`, m.lib, m.kyber, (A, B) =>
+        simultaneousInitiationProbe(A, B, m.kyber),
+      );
+      expect(traces.none.events.filter((e) => e.endsWith(': ok'))).toHaveLength(14);
+    }
+  });
+
+  test('a bundle processed twice: the reused one-time prekey is refused, a bundle without one works', async () => {
+    for (const m of MATRIX) {
+      // pair() already made a session from one bundle: the probe fetches its own bundles
+      const traces = await compareProbe(`reuse-${m.lib}-${m.kyber}`, m.lib, m.kyber, (I, R) =>
+        bundleReuseProbe(I, R, m.kyber),
+      );
+      expect(traces.none.events).toContain('s2: ok');
+    }
+  });
 
   test('receiving-chain window: a message 5 chains old is refused by both, 4 chains old decrypts', async () => {
     for (const senderIsInitiator of [true, false]) {

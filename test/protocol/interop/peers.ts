@@ -42,6 +42,8 @@ export type ErrorClass =
   | 'InvalidKey'
   | 'InvalidSignature'
   | 'InvalidPreKeyId'
+  | 'InvalidSignedPreKeyId'
+  | 'InvalidKyberPreKeyId'
   | 'UnsupportedVersion'
   | 'Other';
 
@@ -166,8 +168,9 @@ function libsignalStores(S: Lib, identity: Lib, registrationId: number) {
       if (!b) throw new Error(`no kyber prekey ${id}`);
       return S.KyberPreKeyRecord.deserialize(buf(b));
     }
-    async markKyberPreKeyUsed() {
-      /* signed (last-resort style) kyber prekeys are kept */
+    async markKyberPreKeyUsed(id: number) {
+      // every bundle here carries a fresh one-time Kyber prekey (no last-resort keys): remove it
+      kyber.delete(id);
     }
   }
   return {
@@ -310,13 +313,18 @@ export class LibsignalPeer implements Peer {
     const msg = String(err?.message ?? e);
     if (name === 'DuplicatedMessage') return 'DuplicatedMessage';
     if (name === 'UntrustedIdentity') return 'UntrustedIdentity';
-    if (/session.*not found|no session/i.test(msg)) return 'NoSession';
+    if (name === 'InvalidSession' || /session.*not found|no session/i.test(msg)) return 'NoSession';
+    // a store callback that threw for a missing record (this harness' stores throw "no ... N")
+    if (/method call 'getSignedPreKey'/.test(msg)) return 'InvalidSignedPreKeyId';
+    if (/method call 'getKyberPreKey'/.test(msg)) return 'InvalidKyberPreKeyId';
+    if (/method call 'getPreKey'/.test(msg)) return 'InvalidPreKeyId';
     if (/signature/i.test(msg)) return 'InvalidSignature';
-    if (/unrecognized message version|unsupported|no longer supported/i.test(msg)) return 'UnsupportedVersion';
-    if (/invalid (pre ?key|signed pre ?key|kyber pre ?key) id|no (kyber |signed )?prekey/i.test(msg))
-      return 'InvalidPreKeyId';
-    if (/invalid message|too far into the future|decryption failed|mac|protobuf/i.test(msg)) return 'InvalidMessage';
-    if (/invalid key|bad key/i.test(msg)) return 'InvalidKey';
+    // LegacyCiphertextVersion, UnrecognizedMessageVersion, "X3DH no longer supported"
+    if (/ciphertext version was|unrecognized message version|no longer supported/i.test(msg))
+      return 'UnsupportedVersion';
+    // InvalidMessage, InvalidProtobufEncoding, CiphertextMessageTooShort
+    if (/invalid (PreKey |Whisper )?message|protobuf|too short|decryption failed/i.test(msg)) return 'InvalidMessage';
+    if (/invalid key|bad key|public key/i.test(msg)) return 'InvalidKey';
     return 'Other';
   }
 
@@ -433,7 +441,7 @@ export class OurPeer implements Peer {
     b.signedPreKeySignature = spk.signature;
     if (opts.kyber !== false) {
       const kpk = await P.generateKyberPreKey(this.identity, id, now, this.rng);
-      await this.store.storeKyberPreKey(id, kpk);
+      await this.store.storeKyberPreKey(id, kpk, false); // one-time, like the libsignal peers' keys
       b.kyberPreKeyId = id;
       b.kyberPreKeyPublic = kpk.publicKey.serialize();
       b.kyberPreKeySignature = kpk.signature;
@@ -485,7 +493,7 @@ export class OurPeer implements Peer {
         case 'InvalidPreKeyId':
         case 'InvalidSignedPreKeyId':
         case 'InvalidKyberPreKeyId':
-          return 'InvalidPreKeyId';
+          return code;
       }
     }
     return 'Other';

@@ -2,7 +2,7 @@
 // the peers are libsignal↔libsignal (the reference) or involve our library.
 import type { Peer, Wire } from './peers.js';
 import { errorText } from './peers.js';
-import { bytesEqual, hex, innerSignalMessage, parsePreKeyMessage } from './util.js';
+import { type ProtoField, bytesEqual, editPreKeyMessage, hex, innerSignalMessage, parsePreKeyMessage } from './util.js';
 
 const te = new TextEncoder();
 const pt = (s: string) => te.encode(s);
@@ -219,5 +219,91 @@ export async function newBundleProbe(
     await t.recv(R, I, await t.send(I, R, `z${i}`), `z${i}`);
     await t.recv(I, R, await t.send(R, I, `w${i}`), `w${i}`);
   }
+  return t;
+}
+
+function flip(b: Uint8Array, i: number): Uint8Array {
+  const c = b.slice();
+  c[(i + c.length) % c.length] ^= 0x01;
+  return c;
+}
+
+/**
+ * Tampered and malformed messages: each variant is refused (the class must match libsignal's),
+ * and refusing it leaves the session and the prekeys untouched: the genuine message decrypts after.
+ */
+export async function tamperProbe(I: Peer, R: Peer, kyber: boolean): Promise<Trace> {
+  const t = new Trace();
+  const first = await t.send(I, R, 'first');
+  const setField = (n: number, v: bigint | Uint8Array) => (fs: ProtoField[]) =>
+    fs.map((f) => (f.field === n ? { ...f, value: v } : f));
+  const variants: Array<[string, Uint8Array]> = [
+    ['prekey: unknown signed prekey id', editPreKeyMessage(first.body, setField(6, 9999n))],
+    ['prekey: unknown one-time prekey id', editPreKeyMessage(first.body, setField(1, 9999n))],
+    ['prekey: base key flipped', editPreKeyMessage(first.body, (fs) => fs.map((f) => (f.field === 2 ? { ...f, value: flip(f.value as Uint8Array, 5) } : f)))],
+    ['prekey: inner MAC flipped', editPreKeyMessage(first.body, (fs) => fs.map((f) => (f.field === 4 ? { ...f, value: flip(f.value as Uint8Array, -1) } : f)))],
+    ['prekey: truncated', first.body.slice(0, 40)],
+    ['prekey: version 5', Uint8Array.from([0x55, ...first.body.subarray(1)])],
+    ['prekey: version 2', Uint8Array.from([0x22, ...first.body.subarray(1)])],
+  ];
+  if (kyber) {
+    variants.push(['prekey: unknown kyber prekey id', editPreKeyMessage(first.body, setField(7, 9999n))]);
+    variants.push(['prekey: kyber ciphertext flipped', editPreKeyMessage(first.body, (fs) => fs.map((f) => (f.field === 8 ? { ...f, value: flip(f.value as Uint8Array, 100) } : f)))]);
+    variants.push(['prekey: kyber fields removed', editPreKeyMessage(first.body, (fs) => fs.filter((f) => f.field !== 7 && f.field !== 8))]);
+  }
+  for (const [name, body] of variants) await t.recv(R, I, { type: 3, body }, `first (${name})`);
+  await t.recv(R, I, first, 'first (genuine, after the tampered ones)');
+  await t.recv(I, R, await t.send(R, I, 'reply'), 'reply');
+  const m = await t.send(I, R, 'whisper');
+  const wv: Array<[string, Uint8Array]> = [
+    ['MAC flipped', flip(m.body, -1)],
+    ['ciphertext flipped', flip(m.body, -9)],
+    ['ratchet key flipped', flip(m.body, 6)],
+    ['version 2', Uint8Array.from([0x22, ...m.body.subarray(1)])],
+    ['version 5', Uint8Array.from([0x55, ...m.body.subarray(1)])],
+    ['truncated', m.body.slice(0, 12)],
+    ['empty', new Uint8Array(0)],
+  ];
+  for (const [name, body] of wv) await t.recv(R, I, { type: 2, body }, `whisper (${name})`);
+  await t.recv(R, I, m, 'whisper (genuine, after the tampered ones)');
+  await t.recv(R, I, m, 'whisper again');
+  await t.recv(I, R, await t.send(R, I, 'reply2'), 'reply2');
+  return t;
+}
+
+/** Both sides process each other's bundle and send PreKey messages at the same time. */
+export async function simultaneousInitiationProbe(A: Peer, B: Peer, kyber: boolean): Promise<Trace> {
+  const t = new Trace();
+  // A already processed B's bundle (pair()); B now processes A's
+  await B.processBundle(A, await A.bundle({ kyber }));
+  const a1 = await t.send(A, B, 'a1');
+  const b1 = await t.send(B, A, 'b1');
+  await t.recv(B, A, a1, 'a1');
+  await t.recv(A, B, b1, 'b1');
+  const a2 = await t.send(A, B, 'a2');
+  const b2 = await t.send(B, A, 'b2');
+  await t.recv(A, B, b2, 'b2');
+  await t.recv(B, A, a2, 'a2');
+  for (let i = 3; i < 7; i++) {
+    await t.recv(B, A, await t.send(A, B, `a${i}`), `a${i}`);
+    await t.recv(A, B, await t.send(B, A, `b${i}`), `b${i}`);
+  }
+  return t;
+}
+
+/** The same bundle (same one-time prekey) processed twice: the second session's PreKey message. */
+export async function bundleReuseProbe(I: Peer, R: Peer, kyber: boolean): Promise<Trace> {
+  const t = new Trace();
+  const bundle = await R.bundle({ kyber });
+  await I.processBundle(R, bundle);
+  await t.recv(R, I, await t.send(I, R, 'p1'), 'p1');
+  await I.processBundle(R, bundle);
+  t.events.push('initiator processed the same bundle again');
+  await t.recv(R, I, await t.send(I, R, 'q1'), 'q1 (one-time prekey already used)');
+  const { preKeyId: _u, preKeyPublic: _v, ...noOneTime } = await R.bundle({ kyber });
+  await I.processBundle(R, noOneTime);
+  t.events.push('initiator processed a bundle without a one-time prekey');
+  await t.recv(R, I, await t.send(I, R, 's1'), 's1');
+  await t.recv(I, R, await t.send(R, I, 's2'), 's2');
   return t;
 }

@@ -207,3 +207,34 @@ export function parsePreKeyMessage(body: Uint8Array): PreKeyMessageInfo {
 export function innerSignalMessage(msg: { type: number; body: Uint8Array }): SignalMessageInfo {
   return msg.type === 3 ? parsePreKeyMessage(msg.body).inner : parseSignalMessage(msg.body);
 }
+
+/** re-serialize fields from parseProto (varint and length-delimited only) */
+export function serializeProto(fields: ProtoField[]): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (const f of fields) {
+    if (f.wireType === 0) {
+      parts.push(writeVarint(f.field << 3), writeVarint(f.value as bigint));
+    } else if (f.wireType === 2) {
+      parts.push(protoBytesField(f.field, f.value as Uint8Array));
+    } else {
+      throw new Error(`cannot re-serialize wire type ${f.wireType}`);
+    }
+  }
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** rewrite a PreKeySignalMessage's protobuf fields (version byte kept) */
+export function editPreKeyMessage(body: Uint8Array, edit: (fields: ProtoField[]) => ProtoField[]): Uint8Array {
+  const fields = edit(parseProto(body.subarray(1)));
+  const pb = serializeProto(fields);
+  const out = new Uint8Array(1 + pb.length);
+  out[0] = body[0];
+  out.set(pb, 1);
+  return out;
+}
