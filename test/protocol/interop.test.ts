@@ -188,7 +188,7 @@ describe('ours ↔ libsignal: scripted protocol edges (traces identical to libsi
       const traces = await compareProbe(`simultaneous-${m.lib}-${m.kyber}`, m.lib, m.kyber, (A, B) =>
         simultaneousInitiationProbe(A, B, m.kyber),
       );
-      expect(traces.none.events.filter((e) => e.endsWith(': ok'))).toHaveLength(14);
+      expect(traces.none.events.filter((e) => e.endsWith(': ok'))).toHaveLength(12);
     }
   });
 

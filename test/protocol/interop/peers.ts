@@ -315,9 +315,10 @@ export class LibsignalPeer implements Peer {
     if (name === 'UntrustedIdentity') return 'UntrustedIdentity';
     if (name === 'InvalidSession' || /session.*not found|no session/i.test(msg)) return 'NoSession';
     // a store callback that threw for a missing record (this harness' stores throw "no ... N")
-    if (/method call 'getSignedPreKey'/.test(msg)) return 'InvalidSignedPreKeyId';
-    if (/method call 'getKyberPreKey'/.test(msg)) return 'InvalidKyberPreKeyId';
-    if (/method call 'getPreKey'/.test(msg)) return 'InvalidPreKeyId';
+    // (0.72.1 names the JS store method, 0.90.0 the bridge's load* method)
+    if (/method call '(get|load)SignedPreKey'/.test(msg)) return 'InvalidSignedPreKeyId';
+    if (/method call '(get|load)KyberPreKey'/.test(msg)) return 'InvalidKyberPreKeyId';
+    if (/method call '(get|load)PreKey'/.test(msg)) return 'InvalidPreKeyId';
     if (/signature/i.test(msg)) return 'InvalidSignature';
     // LegacyCiphertextVersion, UnrecognizedMessageVersion, "X3DH no longer supported"
     if (/ciphertext version was|unrecognized message version|no longer supported/i.test(msg))
