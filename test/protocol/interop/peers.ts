@@ -363,6 +363,7 @@ export async function loadOurs(): Promise<OursModule | undefined> {
       'generatePreKeys',
       'generateSignedPreKey',
       'generateKyberPreKey',
+      'SessionRecord',
     ];
     const missing = needed.filter((n) => !(n in m));
     if (missing.length) throw new Error(`src/protocol/index.ts does not export: ${missing.join(', ')}`);
@@ -384,20 +385,39 @@ export class OurPeer implements Peer {
   private readonly rng: ((n: number) => Uint8Array) | undefined;
   private nextId = 1;
 
-  /** `seedLabel` makes every key and IV of this peer deterministic (the contract's injectable rng). */
+  /**
+   * `seedLabel` makes every key and IV of this peer deterministic (the contract's injectable rng).
+   * `persistSessions`: the session store keeps only `SessionRecord.serialize()` bytes and hands out
+   * `SessionRecord.deserialize()`d copies, as an app persisting sessions does (the in-memory store
+   * keeps live objects, which would hide a serialization gap).
+   */
   constructor(
     private readonly P: OursModule,
     readonly name: string,
     seedLabel?: string,
-    deviceId = 1,
+    opts: { persistSessions?: boolean; deviceId?: number } = {},
   ) {
+    const deviceId = opts.deviceId ?? 1;
     this.address = { name, deviceId };
     this.rng = seedLabel ? seededByteRng(seedLabel) : undefined;
     this.identity = P.IdentityKeyPair.generate(this.rng);
     const regId = P.generateRegistrationId ? P.generateRegistrationId(this.rng) : (nextRegistrationId++ % 16000) + 1;
     this.store = new P.InMemorySignalProtocolStore(this.identity, regId);
+    const persisted = new Map<string, Uint8Array>();
+    const sessionStore = opts.persistSessions
+      ? {
+          loadSession: async (a: OursModule) => {
+            const b = persisted.get(a.toString());
+            return b ? P.SessionRecord.deserialize(b) : null;
+          },
+          storeSession: async (a: OursModule, r: OursModule) => {
+            persisted.set(a.toString(), r.serialize());
+          },
+        }
+      : this.store;
+    this.sessionStore = sessionStore;
     this.stores = {
-      session: this.store,
+      session: sessionStore,
       identity: this.store,
       preKey: this.store,
       signedPreKey: this.store,
@@ -406,6 +426,7 @@ export class OurPeer implements Peer {
     this.registrationId = regId;
   }
   private readonly registrationId: number;
+  private readonly sessionStore: OursModule;
 
   private addr(a: Addr): OursModule {
     return new this.P.ProtocolAddress(a.name, a.deviceId);
@@ -501,19 +522,24 @@ export class OurPeer implements Peer {
   }
 
   async hasSession(other: Peer): Promise<boolean> {
-    const r = await this.store.loadSession(this.addr(other.address));
+    const r = await this.sessionStore.loadSession(this.addr(other.address));
     return !!r && r.hasCurrentState();
   }
 }
 
 export type PeerKind = '072' | '090' | 'ours';
 
-export async function makePeer(kind: PeerKind, name: string, seedLabel?: string): Promise<Peer> {
+export async function makePeer(
+  kind: PeerKind,
+  name: string,
+  seedLabel?: string,
+  opts: { persistSessions?: boolean } = {},
+): Promise<Peer> {
   if (kind === '072') return new LibsignalPeer(name, '0.72.1');
   if (kind === '090') return new LibsignalPeer(name, '0.90.0');
   const P = await loadOurs();
   if (!P) throw new Error(`our library is not usable yet: ${oursUnavailableReason()}`);
-  return new OurPeer(P, name, seedLabel);
+  return new OurPeer(P, name, seedLabel, opts);
 }
 
 export { addrKey };

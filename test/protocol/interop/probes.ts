@@ -307,3 +307,34 @@ export async function bundleReuseProbe(I: Peer, R: Peer, kyber: boolean): Promis
   await t.recv(I, R, await t.send(R, I, 's2'), 's2');
   return t;
 }
+
+/**
+ * The recipient reinstalls (same address, new identity key). Trust on first use: the changed key is
+ * untrusted both for a bundle the initiator processes and for a PreKey message the new install sends.
+ */
+export async function identityChangeProbe(
+  I: Peer,
+  R: Peer,
+  reinstall: () => Promise<Peer>,
+  kyber: boolean,
+): Promise<Trace> {
+  const t = new Trace();
+  await establish(t, I, R);
+  const R2 = await reinstall();
+  const attempt = async (label: string, f: () => Promise<unknown>, who: Peer) => {
+    try {
+      await f();
+      t.events.push(`${label}: ok`);
+    } catch (e) {
+      t.events.push(`${label}: fail:${who.classify(e)}`);
+      t.errors.push(`${label}: ${who.impl}: ${errorText(e)}`);
+    }
+  };
+  await attempt('initiator processes the reinstalled bundle', async () => I.processBundle(R2, await R2.bundle({ kyber })), I);
+  await R2.processBundle(I, await I.bundle({ kyber }));
+  const m = await t.send(R2, I, 'from-reinstalled');
+  await t.recv(I, R2, m, 'from-reinstalled (new identity)');
+  // the old session is untouched
+  await t.recv(R, I, await t.send(I, R, 'still'), 'still');
+  return t;
+}
