@@ -35,6 +35,7 @@ export function setCryptoBackend(b: 'auto' | 'webcrypto' | 'noble'): void {
   if (b === 'webcrypto' && !subtle) throw new ProtocolError('InvalidArgument', '"backend" webcrypto is not available on this platform');
   requested = b;
   backendEpoch++;
+  keyPool.length = 0;
 }
 
 export function getCryptoBackend(): CryptoBackendName {
@@ -97,6 +98,29 @@ export async function webcryptoGenerateX25519(): Promise<GeneratedX25519> {
   const kp = (await subtle!.generateKey({ name: 'X25519' }, true, ['deriveBits'])) as CryptoKeyPair;
   const jwk = await subtle!.exportKey('jwk', kp.privateKey);
   return { priv: fromBase64Url(jwk.d!), pub: fromBase64Url(jwk.x!), cryptoKey: kp.privateKey };
+}
+
+/**
+ * Ratchet and base keys are drawn from a few key pairs generated ahead of time in the background,
+ * so a DH ratchet step never waits for key generation. The pool holds fresh, never-used keys in
+ * process memory only; it is emptied when the backend changes.
+ */
+const KEY_POOL_SIZE = 4;
+const keyPool: Promise<GeneratedX25519>[] = [];
+
+function refill(): void {
+  while (keyPool.length < KEY_POOL_SIZE) {
+    const p = webcryptoGenerateX25519();
+    p.catch(() => {});
+    keyPool.push(p);
+  }
+}
+
+export function takePooledX25519(): Promise<GeneratedX25519> {
+  refill();
+  const p = keyPool.shift()!;
+  refill();
+  return p;
 }
 
 // ---- Ed25519 verification (XEdDSA verification is Ed25519 verification on a converted key) -------

@@ -12,7 +12,7 @@ import {
   nobleX25519,
   useWebCrypto,
   webcryptoEd25519Verify,
-  webcryptoGenerateX25519,
+  takePooledX25519,
   webcryptoX25519,
 } from './backend.js';
 import { assertBytes, assertInstance, assertRng, concatBytes, type Rng } from './bytes.js';
@@ -213,6 +213,16 @@ export class PrivateKey {
     return this.pub;
   }
 
+  /** Starts the WebCrypto import now (identity and signed prekeys are used for every set-up). */
+  warm(): void {
+    const wc = useWebCrypto();
+    if (wc === true) this.webcryptoKey().catch(() => {});
+    else if (wc !== false)
+      wc.then((ok) => {
+        if (ok) this.webcryptoKey().catch(() => {});
+      });
+  }
+
   private webcryptoKey(): Promise<CryptoKey> {
     if (!this.wcKey || this.wcEpoch !== backendEpoch) {
       this.wcEpoch = backendEpoch;
@@ -267,7 +277,7 @@ export async function generateKeyPair(rng?: Rng): Promise<KeyPair> {
   if (rng === undefined) {
     const wc = useWebCrypto();
     if (wc === true || (wc !== false && (await wc))) {
-      const g = await webcryptoGenerateX25519();
+      const g = await takePooledX25519();
       const privateKey = PrivateKey.fromParts(g.priv, g.pub, g.cryptoKey);
       return { publicKey: privateKey.getPublicKey(), privateKey };
     }

@@ -3,7 +3,7 @@
 // bundle) and recipient (Bob, who owns it). Bob's signed prekey doubles as his first ratchet key.
 import { utf8 } from './bytes.js';
 import { KYBER_AWARE_VERSION, PRE_KYBER_VERSION } from './consts.js';
-import { generateKeyPair, type IdentityKeyPair, type KeyPair, type PublicKey } from './curve.js';
+import { type IdentityKeyPair, type KeyPair, type PublicKey } from './curve.js';
 import type { Rng } from './bytes.js';
 import { hkdfSha256 } from './kdf.js';
 import type { KyberKeyPair, KyberPublicKey } from './kyber.js';
@@ -33,6 +33,8 @@ function deriveInitialKeys(parts: Uint8Array[], pq: boolean): { rootKey: Uint8Ar
 export interface InitiatorParams {
   ourIdentity: IdentityKeyPair;
   ourBaseKey: KeyPair;
+  /** the initiator's first ratchet key pair */
+  sendingKey: KeyPair | Promise<KeyPair>;
   theirIdentity: PublicKey;
   theirSignedPreKey: PublicKey;
   theirOneTimePreKey?: PublicKey;
@@ -41,25 +43,25 @@ export interface InitiatorParams {
 }
 
 export async function initializeInitiatorSession(p: InitiatorParams): Promise<{ state: SessionState; kyberCiphertext?: Uint8Array }> {
-  // Start every X25519 operation (they run off the main thread under WebCrypto), then do the Kyber
-  // encapsulation on this thread while they are in flight.
+  // Start every X25519 operation (under WebCrypto they run off the main thread), including the first
+  // sending chain's, then do the Kyber encapsulation on this thread while they are in flight.
+  const sendingKey = await p.sendingKey;
   const dhs = [
     p.ourIdentity.privateKey.agree(p.theirSignedPreKey),
     p.ourBaseKey.privateKey.agree(p.theirIdentity),
     p.ourBaseKey.privateKey.agree(p.theirSignedPreKey),
   ];
   if (p.theirOneTimePreKey) dhs.push(p.ourBaseKey.privateKey.agree(p.theirOneTimePreKey));
-  const sendingKeyP = generateKeyPair(p.rng);
+  const dhSendingP = sendingKey.privateKey.agree(p.theirSignedPreKey);
   // keep rejected promises from being reported as unhandled while Kyber runs
   for (const d of dhs) d.catch(() => {});
-  sendingKeyP.catch(() => {});
+  dhSendingP.catch(() => {});
   let kyber: { ciphertext: Uint8Array; sharedSecret: Uint8Array } | undefined;
   if (p.theirKyberPreKey) kyber = p.theirKyberPreKey.encapsulate(p.rng);
   const parts = await Promise.all(dhs);
   if (kyber) parts.push(kyber.sharedSecret);
   const { rootKey, chainKey } = deriveInitialKeys(parts, kyber !== undefined);
-  const sendingKey = await sendingKeyP;
-  const sending = kdfRootKey(rootKey, await sendingKey.privateKey.agree(p.theirSignedPreKey));
+  const sending = kdfRootKey(rootKey, await dhSendingP);
 
   const state = new SessionState({
     version: kyber ? KYBER_AWARE_VERSION : PRE_KYBER_VERSION,

@@ -1,18 +1,9 @@
 // Symmetric primitives used by the Double Ratchet (libsignal crypto.rs / ratchet/keys.rs):
-// HMAC-SHA256, HKDF-SHA256 (RFC 5869) and AES-256-CBC with PKCS#7 padding.
+// HMAC-SHA256 and HKDF-SHA256 (RFC 5869, in sha256.ts) and AES-256-CBC with PKCS#7 padding.
 import { cbc } from '@noble/ciphers/aes.js';
-import { hkdf as nobleHkdf } from '@noble/hashes/hkdf.js';
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { ProtocolError } from './errors.js';
 
-export function hmacSha256(key: Uint8Array, message: Uint8Array): Uint8Array {
-  return hmac(sha256, key, message);
-}
-
-export function hkdfSha256(ikm: Uint8Array, salt: Uint8Array | undefined, info: Uint8Array, length: number): Uint8Array {
-  return nobleHkdf(sha256, ikm, salt, info, length);
-}
+export { hkdfSha256, hmacSha256, HmacSha256 } from './sha256.js';
 
 export function aes256CbcEncrypt(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array): Uint8Array {
   return cbc(key, iv).encrypt(plaintext);

@@ -15,8 +15,10 @@ function invalid(why: string): never {
 function messageVersion(bytes: Uint8Array): number {
   if (bytes.length === 0) invalid('empty message');
   const v = bytes[0] >> 4;
-  // libsignal: below 3 is a legacy version, above 4 an unrecognized one; both undecryptable here
-  if (v < PRE_KYBER_VERSION || v > KYBER_AWARE_VERSION) invalid(`unrecognized message version ${v}`);
+  // libsignal: below 3 is a legacy version (LegacyCiphertextVersion), above 4 an unrecognized one
+  // (UnrecognizedMessageVersion)
+  if (v < PRE_KYBER_VERSION) throw new ProtocolError('UnsupportedVersion', `message version ${v} is too old`);
+  if (v > KYBER_AWARE_VERSION) throw new ProtocolError('UnsupportedVersion', `message version ${v} is unrecognized`);
   return v;
 }
 
@@ -32,7 +34,7 @@ function parseKey(bytes: Uint8Array, name: string): PublicKey {
 const versionByte = (v: number) => ((v << 4) | CIPHERTEXT_MESSAGE_CURRENT_VERSION) & 0xff;
 
 export function computeMac(macKey: Uint8Array, senderIdentity: PublicKey, receiverIdentity: PublicKey, body: Uint8Array): Uint8Array {
-  return hmacSha256(macKey, concatBytes(senderIdentity.serializedView(), receiverIdentity.serializedView(), body)).subarray(0, MAC_LENGTH);
+  return hmacSha256(macKey, senderIdentity.serializedView(), receiverIdentity.serializedView(), body).subarray(0, MAC_LENGTH);
 }
 
 export class SignalMessage {

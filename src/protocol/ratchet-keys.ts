@@ -1,10 +1,8 @@
 // Double Ratchet key schedule (libsignal rust/protocol/src/ratchet/keys.rs; docs/signal-wire.md
 // "Key derivation"): root key KDF_RK, chain key steps and message keys.
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8 } from './bytes.js';
 import type { PrivateKey, PublicKey } from './curve.js';
-import { hkdfSha256 } from './kdf.js';
+import { hkdfSha256, HmacSha256 } from './kdf.js';
 
 const MESSAGE_KEY_SEED = Uint8Array.of(0x01);
 const CHAIN_KEY_SEED = Uint8Array.of(0x02);
@@ -17,13 +15,20 @@ export class ChainKey {
     readonly index: number,
   ) {}
 
+  private hmacKey?: HmacSha256;
+
+  private mac(): HmacSha256 {
+    this.hmacKey ??= new HmacSha256(this.key);
+    return this.hmacKey;
+  }
+
   /** HMAC(CK, 0x01): the seed message keys are derived from. */
   messageKeySeed(): Uint8Array {
-    return hmac(sha256, this.key, MESSAGE_KEY_SEED);
+    return this.mac().mac([MESSAGE_KEY_SEED]);
   }
 
   next(): ChainKey {
-    return new ChainKey(hmac(sha256, this.key, CHAIN_KEY_SEED), this.index + 1);
+    return new ChainKey(this.mac().mac([CHAIN_KEY_SEED]), this.index + 1);
   }
 
   messageKeys(): MessageKeys {

@@ -10,7 +10,7 @@ import { initializeInitiatorSession, initializeRecipientSession } from './handsh
 import { aes256CbcDecrypt, aes256CbcEncrypt } from './kdf.js';
 import { KyberPublicKey } from './kyber.js';
 import { PreKeySignalMessage, SignalMessage } from './messages.js';
-import { createChain, MessageKeys, type ChainKey } from './ratchet-keys.js';
+import { kdfRootKey, MessageKeys, type ChainKey } from './ratchet-keys.js';
 import { SessionRecord, SessionState, type ReceiverChain } from './session-state.js';
 import type { ProtocolStores } from './stores.js';
 
@@ -109,29 +109,38 @@ export async function processPreKeyBundle(bundle: PreKeyBundle, address: Protoco
   if (!(await s.identity.isTrustedIdentity(address, theirIdentity, 'sending')))
     throw new ProtocolError('UntrustedIdentity', `untrusted identity key for ${address.toString()}`);
 
-  const sigChecks = [theirIdentity.verifySignature(b.signedPreKeyPublic.serializedView(), b.signedPreKeySignature)];
-  if (b.kyberPreKeyPublic) sigChecks.push(theirIdentity.verifySignature(b.kyberPreKeyPublic.serializedView(), b.kyberPreKeySignature!));
+  // Everything below is independent until the key derivation: signature checks, key generation and
+  // the X25519 agreements run concurrently (off the main thread under WebCrypto). Nothing is stored
+  // unless both signatures verify.
+  const sigChecks = Promise.all([
+    theirIdentity.verifySignature(b.signedPreKeyPublic.serializedView(), b.signedPreKeySignature),
+    b.kyberPreKeyPublic ? theirIdentity.verifySignature(b.kyberPreKeyPublic.serializedView(), b.kyberPreKeySignature!) : true,
+  ]);
+  sigChecks.catch(() => {});
   const baseKeyP = generateKeyPair(rng);
-  const [ourIdentity, localRegistrationId, existing] = await Promise.all([
+  const sendingKeyP = generateKeyPair(rng);
+  const [ourIdentity, localRegistrationId, existing, ourBaseKey] = await Promise.all([
     s.identity.getIdentityKeyPair(),
     s.identity.getLocalRegistrationId(),
     s.session.loadSession(address),
+    baseKeyP,
   ]);
-  const [spkOk, kyberOk] = await Promise.all(sigChecks);
-  if (!spkOk) throw new ProtocolError('InvalidSignature', 'signed prekey signature does not verify');
-  if (b.kyberPreKeyPublic && !kyberOk) throw new ProtocolError('InvalidSignature', 'Kyber prekey signature does not verify');
   assertInstance(ourIdentity, IdentityKeyPair, 'identity store key pair');
-
-  const ourBaseKey = await baseKeyP;
-  const { state, kyberCiphertext } = await initializeInitiatorSession({
+  const setup = initializeInitiatorSession({
     ourIdentity,
     ourBaseKey,
+    sendingKey: sendingKeyP,
     theirIdentity,
     theirSignedPreKey: b.signedPreKeyPublic,
     theirOneTimePreKey: b.preKeyPublic,
     theirKyberPreKey: b.kyberPreKeyPublic,
     rng,
   });
+  setup.catch(() => {});
+  const [spkOk, kyberOk] = await sigChecks;
+  if (!spkOk) throw new ProtocolError('InvalidSignature', 'signed prekey signature does not verify');
+  if (!kyberOk) throw new ProtocolError('InvalidSignature', 'Kyber prekey signature does not verify');
+  const { state, kyberCiphertext } = await setup;
   state.pendingPreKey = {
     preKeyId: b.preKeyId,
     signedPreKeyId: b.signedPreKeyId,
@@ -230,11 +239,16 @@ export async function signalEncrypt(plaintext: Uint8Array, address: ProtocolAddr
 async function getOrCreateReceiverChain(state: SessionState, theirRatchetKey: PublicKey, rng: Rng | undefined): Promise<ReceiverChain> {
   const existing = state.findReceiverChain(theirRatchetKey);
   if (existing) return existing;
-  // DH ratchet step. The receiving chain's DH and the next ratchet key's generation are independent:
-  // run them together.
+  // DH ratchet step. Both agreements use their new ratchet key and are independent of each other
+  // (only the KDF order matters), so they run concurrently.
   const sender = state.senderChain!;
-  const [receiving, ourNewKey] = await Promise.all([createChain(state.rootKey, theirRatchetKey, sender.ratchetPrivateKey), generateKeyPair(rng)]);
-  const sending = await createChain(receiving.rootKey, theirRatchetKey, ourNewKey.privateKey);
+  const newKeyP = generateKeyPair(rng);
+  const dhReceivingP = sender.ratchetPrivateKey.agree(theirRatchetKey);
+  dhReceivingP.catch(() => {});
+  const ourNewKey = await newKeyP;
+  const [dhReceiving, dhSending] = await Promise.all([dhReceivingP, ourNewKey.privateKey.agree(theirRatchetKey)]);
+  const receiving = kdfRootKey(state.rootKey, dhReceiving);
+  const sending = kdfRootKey(receiving.rootKey, dhSending);
   state.rootKey = sending.rootKey;
   state.addReceiverChain(theirRatchetKey, receiving.chainKey);
   state.previousCounter = Math.max(sender.chainKey.index - 1, 0);

@@ -59,3 +59,21 @@ describe("libsignal's chain key derivation (ratchet/keys.rs)", () => {
     expect(next.index).toBe(ck.nextIndex);
   });
 });
+
+describe('the specialised SHA-256/HMAC/HKDF agree with @noble/hashes', () => {
+  it('on random keys and messages of every length up to 300 bytes', async () => {
+    const { hmac } = await import('@noble/hashes/hmac.js');
+    const { hkdf } = await import('@noble/hashes/hkdf.js');
+    const { sha256 } = await import('@noble/hashes/sha2.js');
+    const rnd = (n: number) => crypto.getRandomValues(new Uint8Array(n));
+    for (let len = 0; len <= 300; len++) {
+      const key = rnd(len % 100);
+      const msg = rnd(len);
+      expect(bytesToHex(hmacSha256(key, msg))).toBe(bytesToHex(hmac(sha256, key, msg)));
+      const salt = len % 3 === 0 ? undefined : rnd(len % 70);
+      const info = rnd(len % 40);
+      const L = 1 + (len % 100);
+      expect(bytesToHex(hkdfSha256(msg, salt, info, L))).toBe(bytesToHex(hkdf(sha256, msg, salt, info, L)));
+    }
+  });
+});
