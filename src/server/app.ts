@@ -171,7 +171,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
             return;
           }
         }
-        await yoga.handleNodeRequestAndResponse(req, res, { req });
+        await yoga.requestListener(req, res);
         return;
       }
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
