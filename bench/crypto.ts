@@ -147,8 +147,10 @@ async function main() {
   }
 
   const rows: Row[] = [];
-  for (const impl of impls) {
-    for (const metric of ['one-way', 'alternating', 'setup'] as const) {
+  // metric-major order: the implementations compared on one metric run back to back, so load from
+  // other processes on the machine affects them alike
+  for (const metric of ['one-way', 'alternating', 'setup'] as const) {
+    for (const impl of impls) {
       try {
         const r = await run(impl, metric);
         rows.push(r);
@@ -171,6 +173,8 @@ async function main() {
       }
     }
   }
+  const order = (r: Row) => impls.findIndex((i) => i.impl === r.impl && i.backend === r.backend);
+  rows.sort((a, b) => order(a) - order(b));
   for (const r of rows) {
     const ref = rows.find((x) => x.impl === 'libsignal-client 0.90.0' && x.metric === r.metric);
     if (ref && Number.isFinite(r.opsPerSec) && Number.isFinite(ref.opsPerSec))
@@ -200,7 +204,9 @@ async function main() {
   for (const t of table) out(fmt(t));
   for (const r of rows) if (r.note) out(`note: ${r.impl} [${r.backend}] ${r.metric}: ${r.note}`);
   for (const s of skipped) out(`note: ${s}`);
-  out(`(libsignal 0.90.0 <-> 0.90.0 negotiates SPQR; ratio = ours ops/s / libsignal 0.90.0 ops/s)`);
+  out(`(libsignal 0.90.0 <-> 0.90.0 negotiates SPQR; ratio = ops/s / libsignal 0.90.0 ops/s; RSS = whole process after the run)`);
+  const load = (await import('node:os')).loadavg()[0];
+  out(`load average at the end: ${load.toFixed(2)} (figures are noisy when other processes share the cores)`);
   out(`total time ${((performance.now() - started) / 1000).toFixed(1)} s`);
   if (JSON_OUT) {
     process.stdout.write(
