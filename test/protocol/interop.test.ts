@@ -70,6 +70,13 @@ describe('harness self-check: libsignal ↔ libsignal', () => {
       expectCleanRun(s);
     });
   }
+  test('the schedule is deterministic: the same seed gives the same run', async () => {
+    const run = async () => {
+      const { I, R } = await pair('none', '072', true, 'self-determinism');
+      return runSchedule(I, R, { seed: 77, messages: 300 });
+    };
+    expect(await run()).toEqual(await run());
+  });
   test('the schedule model is tight: late messages from 5 chains back decrypt, 6 back do not', async () => {
     const { I, R } = await pair('none', '072', true, 'self-window');
     await runSchedule(I, R, { seed: 7, messages: 400, keepChains: 5, pHold: 0.15 });
