@@ -18,7 +18,7 @@ import {
   skippedKeyProbe,
   tamperProbe,
 } from './interop/probes.js';
-import { innerSignalMessage, parsePreKeyMessage, parseSignalMessage } from './interop/util.js';
+import { innerSignalMessage, parsePreKeyMessage, parseProto, parseSignalMessage } from './interop/util.js';
 
 const MESSAGES = 1000;
 type Role = 'initiator' | 'recipient';
@@ -297,6 +297,41 @@ describe('forward-jump limit (counter jump > 25,000 refused)', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+describe('wire layout', () => {
+  // field number:length (bytes fields) or field number:value (varints; registration id masked)
+  const layout = (body: Uint8Array, mac: boolean) =>
+    parseProto(body.subarray(1, mac ? body.length - 8 : body.length)).map((f) =>
+      f.value instanceof Uint8Array ? `${f.field}:${f.value.length}B` : `${f.field}:${f.field === 5 ? 'regid' : f.value}`,
+    );
+  test('ours writes the same PreKeySignalMessage / SignalMessage fields, order and sizes as libsignal 0.72.1', async () => {
+    const te = new TextEncoder();
+    for (const kyber of [true, false]) {
+      for (const oneTimePreKey of [true, false]) {
+        const seen: Record<string, string[]> = {};
+        for (const k of ['072', 'ours'] as const) {
+          const I = await makePeer(k, 'alice', `layout-${kyber}-${oneTimePreKey}`);
+          const R = await makePeer('072', 'bob');
+          await I.processBundle(R, await R.bundle({ kyber, oneTimePreKey }));
+          const m = await I.encrypt(R, te.encode('x'.repeat(100)));
+          const pk = parsePreKeyMessage(m.body);
+          await R.decrypt(I, m);
+          await I.decrypt(R, await R.encrypt(I, te.encode('y')));
+          const w = await I.encrypt(R, te.encode('z'.repeat(100)));
+          seen[k] = [
+            `prekey ${m.body[0].toString(16)} ${m.body.length}`,
+            ...layout(m.body, false),
+            `inner ${pk.innerBytes[0].toString(16)}`,
+            ...layout(pk.innerBytes, true),
+            `whisper ${w.body[0].toString(16)} ${w.body.length}`,
+            ...layout(w.body, true),
+          ];
+        }
+        expect(seen.ours).toEqual(seen['072']);
+      }
+    }
+  });
+});
+
 describe('versions: X3DH refused by 0.90.0, SPQR offered by 0.90.0, SPQR-mandatory libsignal', () => {
   test('libsignal 0.90.0 refuses X3DH: a bundle without a Kyber prekey, and a v3 PreKey message (from 0.72.1 and from ours)', async () => {
     const lib = await makePeer('090', 'bob');
