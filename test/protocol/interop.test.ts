@@ -8,6 +8,7 @@ import { type Peer, type PeerKind, makePeer } from './interop/peers.js';
 import { runSchedule, type ScheduleStats } from './interop/schedule.js';
 import {
   type Trace,
+  archiveLimitProbe,
   bundleReuseProbe,
   chainWindowProbe,
   identityChangeProbe,
@@ -234,6 +235,16 @@ describe('ours ↔ libsignal: scripted protocol edges (traces identical to libsi
       // an archived session also survives the round trip
       const t = await newBundleProbe(I, R, true, 'new-first');
       expect(t.events.filter((e) => !/: sent type=/.test(e)).every((e) => e.endsWith(': ok') || / again: fail:DuplicatedMessage$/.test(e) || !e.includes(':'))).toBe(true);
+    }
+  });
+
+  test('archived sessions: the first session is still usable 40 sessions later, not 41 (both sides)', async () => {
+    for (const k of [40, 41]) {
+      const traces = await compareProbe(`archive-${k}`, '072', true, (I, R) => archiveLimitProbe(I, R, true, k));
+      const ev = traces.none.events;
+      const want = k === 40 ? 'ok' : 'fail:InvalidMessage';
+      expect(ev).toContain(`a-old (first session, ${k} sessions back at the recipient): ${want}`);
+      expect(ev).toContain(`b-old (first session, ${k} sessions back at the initiator): ${want}`);
     }
   });
 

@@ -338,3 +338,26 @@ export async function identityChangeProbe(
   await t.recv(R, I, await t.send(I, R, 'still'), 'still');
   return t;
 }
+
+/**
+ * Archived sessions per address (libsignal keeps 40 previous states). Messages of the first session
+ * are held in both directions while the initiator sets up `k` newer sessions (a new bundle and a
+ * PreKey message the recipient decrypts, each time); then the held messages are delivered.
+ */
+export async function archiveLimitProbe(I: Peer, R: Peer, kyber: boolean, k: number): Promise<Trace> {
+  const t = new Trace();
+  await establish(t, I, R);
+  const aOld = await t.send(I, R, 'a-old');
+  const bOld = await t.send(R, I, 'b-old');
+  let ok = 0;
+  for (let i = 0; i < k; i++) {
+    await I.processBundle(R, await R.bundle({ kyber }));
+    const w = await I.encrypt(R, pt(`s${i}`));
+    if (bytesEqual(await R.decrypt(I, w), pt(`s${i}`))) ok++;
+  }
+  t.events.push(`${ok}/${k} newer sessions set up`);
+  await t.recv(R, I, aOld, `a-old (first session, ${k} sessions back at the recipient)`);
+  await t.recv(I, R, bOld, `b-old (first session, ${k} sessions back at the initiator)`);
+  await t.recv(R, I, await t.send(I, R, 'after'), 'after');
+  return t;
+}
