@@ -12,9 +12,19 @@ export type Topics = {
   deviceRemoved: [payload: { deviceUuid: string; userId: string }];
   /** A user's device list changed (linked or removed device); scoped by user id. */
   deviceListChanged: [userId: string, payload: { userId: string }];
+  /** A user's presence may have changed (a first socket opened or a last one closed somewhere). */
+  presenceChanged: [userId: string, payload: { userId: string }];
+  /** An inbox stream opened for a device; any other open stream of that device ends. */
+  inboxOpened: [deviceUuid: string, payload: { streamId: string }];
+  /** Ephemeral typing state of a user in a conversation; never stored. */
+  typing: [conversationId: string, payload: { conversationId: string; userId: string; typing: boolean }];
 };
 
-export type EventBus = PubSub<Topics> & { close(): Promise<void> };
+export type EventBus = PubSub<Topics> & {
+  /** A command connection to Redis when REDIS_URL is set (shared state such as presence). */
+  redis?: Redis;
+  close(): Promise<void>;
+};
 
 export function createEventBus(redisUrl?: string): EventBus {
   if (!redisUrl) {
@@ -26,6 +36,7 @@ export function createEventBus(redisUrl?: string): EventBus {
   const eventTarget = createRedisEventTarget({ publishClient, subscribeClient });
   const ps = createPubSub<Topics>({ eventTarget });
   return Object.assign(ps, {
+    redis: publishClient,
     close: async () => {
       publishClient.disconnect();
       subscribeClient.disconnect();
