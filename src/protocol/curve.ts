@@ -55,14 +55,11 @@ function clamp(k: Uint8Array): Uint8Array {
  * Montgomery u -> Edwards y = (u - 1) / (u + 1), with the sign bit XEdDSA carries in the signature.
  * Returns null for u = -1 (no Edwards image).
  */
-function montgomeryToEdwards(u32: Uint8Array, signBit: number): Uint8Array | null {
+function montgomeryToEdwardsY(u32: Uint8Array): Uint8Array | null {
   const u = Fp.create(bytesToNumberLE(u32) & ((1n << 255n) - 1n));
   const denom = Fp.add(u, 1n);
   if (denom === 0n) return null;
-  const y = Fp.mul(Fp.sub(u, 1n), Fp.inv(denom));
-  const out = numberToBytesLE(y, 32);
-  out[31] |= signBit;
-  return out;
+  return numberToBytesLE(Fp.mul(Fp.sub(u, 1n), Fp.inv(denom)), 32);
 }
 
 export class PublicKey {
@@ -73,6 +70,8 @@ export class PublicKey {
   private wcEpoch = -1;
   private edKeys: (Promise<CryptoKey | null> | undefined)[] = [undefined, undefined];
   private edEpoch = -1;
+  /** Edwards y of this key (XEdDSA), computed once: a field inversion */
+  private edY?: Uint8Array | null;
 
   private constructor(raw: Uint8Array) {
     this.raw = raw;
@@ -139,6 +138,14 @@ export class PublicKey {
     return this.wcKey;
   }
 
+  private edwardsKey(signBit: number): Uint8Array | null {
+    if (this.edY === undefined) this.edY = montgomeryToEdwardsY(this.raw);
+    if (!this.edY) return null;
+    const out = this.edY.slice();
+    out[31] |= signBit;
+    return out;
+  }
+
   /** libsignal XEdDSA verification. Wrong-type arguments throw; a bad signature returns false. */
   async verifySignature(message: Uint8Array, signature: Uint8Array): Promise<boolean> {
     assertBytes(message, 'message');
@@ -156,7 +163,7 @@ export class PublicKey {
       const slot = signBit ? 1 : 0;
       let keyP = this.edKeys[slot];
       if (!keyP) {
-        const ed = montgomeryToEdwards(this.raw, signBit);
+        const ed = this.edwardsKey(signBit);
         keyP = ed ? importEd25519Public(ed).catch(() => null) : Promise.resolve(null);
         this.edKeys[slot] = keyP;
       }
@@ -164,7 +171,7 @@ export class PublicKey {
       if (!key) return false;
       return webcryptoEd25519Verify(key, message, sig);
     }
-    const ed = montgomeryToEdwards(this.raw, signBit);
+    const ed = this.edwardsKey(signBit);
     if (!ed) return false;
     return nobleEd25519Verify(ed, message, sig);
   }

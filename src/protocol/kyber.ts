@@ -3,7 +3,7 @@
 // same; only the shared-secret derivation differs (docs/signal-wire.md):
 //   encapsulate: m = SHA3-256(random32); (ct, K) = ML-KEM.Encaps(pk; m); ss = SHAKE256(K || SHA3-256(ct), 32)
 //   decapsulate: ss = SHAKE256(ML-KEM.Decaps(ct, sk) || SHA3-256(ct), 32)
-import { ml_kem1024 } from '@noble/post-quantum/ml-kem.js';
+import { ml_kem1024, type KEMPrepared } from '@noble/post-quantum/ml-kem.js';
 import { sha3_256, shake256 } from '@noble/hashes/sha3.js';
 import { assertBytes, assertRng, concatBytes, type Rng } from './bytes.js';
 import { ProtocolError } from './errors.js';
@@ -13,9 +13,24 @@ export const KYBER_PUBLIC_KEY_LENGTH = 1568;
 export const KYBER_SECRET_KEY_LENGTH = 3168;
 export const KYBER_CIPHERTEXT_LENGTH = 1568;
 
+type Prepared = KEMPrepared;
+
+/**
+ * Prepared keys: noble expands the public matrix from the key's seed (K^2 SHAKE128 samplings, the
+ * bulk of an encapsulation) once per key object instead of on every call. Public data only.
+ */
+function prepare(raw: Uint8Array): Prepared {
+  try {
+    return ml_kem1024.prepare(raw);
+  } catch (e) {
+    throw new ProtocolError('InvalidKey', 'Kyber public key rejected', { cause: e });
+  }
+}
+
 export class KyberPublicKey {
   private readonly raw: Uint8Array;
   private serialized?: Uint8Array;
+  private prepared?: Prepared;
 
   private constructor(raw: Uint8Array) {
     this.raw = raw;
@@ -56,12 +71,8 @@ export class KyberPublicKey {
   /** Returns the serialized ciphertext (0x08 || 1568) and the 32-byte shared secret. */
   encapsulate(rng?: Rng): { ciphertext: Uint8Array; sharedSecret: Uint8Array } {
     const m = sha3_256(assertRng(rng)(32));
-    let res: { cipherText: Uint8Array; sharedSecret: Uint8Array };
-    try {
-      res = ml_kem1024.encapsulate(this.raw, m);
-    } catch (e) {
-      throw new ProtocolError('InvalidKey', 'Kyber public key rejected', { cause: e });
-    }
+    this.prepared ??= prepare(this.raw);
+    const res = this.prepared.encapsulate(m);
     const sharedSecret = shake256(concatBytes(res.sharedSecret, sha3_256(res.cipherText)), { dkLen: 32 });
     res.sharedSecret.fill(0);
     return { ciphertext: concatBytes(Uint8Array.of(KYBER_TYPE), res.cipherText), sharedSecret };
@@ -71,6 +82,7 @@ export class KyberPublicKey {
 export class KyberKeyPair {
   readonly publicKey: KyberPublicKey;
   private readonly secretKey: Uint8Array;
+  private prepared?: Prepared;
 
   private constructor(publicKey: KyberPublicKey, secretKey: Uint8Array) {
     this.publicKey = publicKey;
@@ -80,6 +92,15 @@ export class KyberKeyPair {
   static generate(rng?: Rng): KyberKeyPair {
     const { publicKey, secretKey } = ml_kem1024.keygen(assertRng(rng)(64));
     return new KyberKeyPair(KyberPublicKey.fromRaw(publicKey), secretKey);
+  }
+
+  /**
+   * Expands the key's public matrix now rather than on the first decapsulation (prekey generation
+   * is off the message path). The expansion is cached on this object either way.
+   */
+  prepare(): this {
+    this.prepared ??= prepare(this.publicKey.serializedView().subarray(1));
+    return this;
   }
 
   /** Serialized secret key, 0x08 || 3168 bytes (it embeds the public key, as in Kyber). */
@@ -107,7 +128,7 @@ export class KyberKeyPair {
     if (ciphertext.length !== KYBER_CIPHERTEXT_LENGTH + 1 || ciphertext[0] !== KYBER_TYPE)
       throw new ProtocolError('InvalidMessage', `"kyberCiphertext" expected 0x08 || 1568 bytes, got length=${ciphertext.length}`);
     const ct = ciphertext.subarray(1);
-    const k = ml_kem1024.decapsulate(ct, this.secretKey);
+    const k = this.prepare().prepared!.decapsulate(ct, this.secretKey);
     const ss = shake256(concatBytes(k, sha3_256(ct)), { dkLen: 32 });
     k.fill(0);
     return ss;

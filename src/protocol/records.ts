@@ -166,7 +166,7 @@ export async function generateKyberPreKey(identity: IdentityKeyPair, id: number,
   assertUint32(id, 'id');
   assertTimestamp(now, 'now');
   const r = assertRng(rng);
-  const keyPair = KyberKeyPair.generate(r);
+  const keyPair = KyberKeyPair.generate(r).prepare();
   const signature = await identity.privateKey.sign(keyPair.publicKey.serializedView(), r);
   return new KyberPreKeyRecord(id, now, keyPair, signature);
 }

@@ -76,6 +76,8 @@ export class InMemorySignalProtocolStore implements SessionStore, IdentityKeySto
     assertUint32(registrationId, 'registrationId', 0, 0xffffffff);
     this.identityKeyPair = identity;
     this.registrationId = registrationId;
+    // the identity key takes part in every session set-up: import it for WebCrypto now
+    identity.privateKey.warm();
   }
 
   // SessionStore. Records are kept as objects: the session cipher never mutates a loaded record.
@@ -141,6 +143,7 @@ export class InMemorySignalProtocolStore implements SessionStore, IdentityKeySto
     assertUint32(id, 'id');
     assertInstance(record, SignedPreKeyRecord, 'record');
     this.signedPreKeys.set(id, record);
+    record.privateKey.warm(); // used by every session set-up until rotated
   }
 
   // KyberPreKeyStore
