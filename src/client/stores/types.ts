@@ -1,0 +1,91 @@
+/**
+ * What the SDK persists, as interfaces: the five Signal protocol stores (src/protocol), the device's
+ * credentials and key-rotation bookkeeping, and the received-message store. Implementations:
+ * `createMemoryStore()` (tests, ephemeral clients) and `createFileStore(dir)` (Node, survives restarts),
+ * both built on `KeyValueClientStore` over a byte key-value backend, which is the one thing a new
+ * backend (IndexedDB, SQLite...) has to provide.
+ */
+import type { IdentityKeyPair, ProtocolAddress, ProtocolStores, SessionRecord } from '../../protocol/index.js';
+import type { MessageContent } from '../content.js';
+
+/** A byte key-value backend. Keys are printable ASCII; `set` must be atomic per key. */
+export interface KeyValueBackend {
+  get(key: string): Promise<Uint8Array | null>;
+  set(key: string, value: Uint8Array): Promise<void>;
+  delete(key: string): Promise<void>;
+  /** Keys starting with `prefix`, in any order. */
+  keys(prefix: string): Promise<string[]>;
+}
+
+export interface Credentials {
+  userId: string;
+  username: string;
+  /** Server id of this device (Device.id), used for tokens. */
+  deviceUuid: string;
+  /** Signal device id (1..127). */
+  deviceId: number;
+  deviceSecret: string;
+}
+
+/** Bookkeeping for our own prekeys: id counters and when the rotating keys were made. */
+export interface KeyState {
+  nextPreKeyId: number;
+  nextKyberPreKeyId: number;
+  nextSignedPreKeyId: number;
+  signedPreKeyId: number | null;
+  signedPreKeyCreatedAt: number;
+  lastResortKyberPreKeyId: number | null;
+  lastResortCreatedAt: number;
+  /** Previous signed/last-resort ids still accepted for late PreKey messages, with their retirement time. */
+  retired: { kind: 'signed' | 'kyber'; id: number; retiredAt: number }[];
+}
+
+export interface StoredMessage {
+  /** Client message id (the sender's; stable across devices and redeliveries). */
+  id: string;
+  conversationId: string;
+  senderUserId: string;
+  senderDeviceId: number;
+  /** Server envelope id of the copy this device received (absent for messages we sent). */
+  envelopeId: string | null;
+  /** Server message id, when the server gave one. */
+  serverMessageId: string | null;
+  content: MessageContent;
+  /** Server time (ISO) or our send time. */
+  timestamp: string;
+  outgoing: boolean;
+}
+
+export interface MessageStore {
+  /** Stores a message; returns false (and keeps the first) when a message with this id is already there. */
+  saveMessage(message: StoredMessage): Promise<boolean>;
+  getMessage(id: string): Promise<StoredMessage | null>;
+  /** Messages of one conversation, oldest first (by arrival order). */
+  listMessages(conversationId: string): Promise<StoredMessage[]>;
+  /** Whether an envelope was already processed (decrypted and stored, or deliberately dropped). */
+  hasProcessedEnvelope(envelopeId: string): Promise<boolean>;
+  markEnvelopeProcessed(envelopeId: string): Promise<void>;
+}
+
+/** Everything a MessagingClient needs persisted. */
+export interface ClientStore extends ProtocolStores, MessageStore {
+  /** Creates the local identity (once per device). */
+  initializeIdentity(identity: IdentityKeyPair, registrationId: number): Promise<void>;
+  hasIdentity(): Promise<boolean>;
+  getCredentials(): Promise<Credentials | null>;
+  setCredentials(credentials: Credentials): Promise<void>;
+  getKeyState(): Promise<KeyState | null>;
+  setKeyState(state: KeyState): Promise<void>;
+  removeSession(address: ProtocolAddress): Promise<void>;
+  /** Device ids with a stored session for a user. */
+  sessionDeviceIds(userId: string): Promise<number[]>;
+  /** Replaces the recorded identity key for an address (the app confirmed a changed key). */
+  trustIdentity(address: ProtocolAddress, key: Uint8Array): Promise<void>;
+  removePreKey(id: number): Promise<void>;
+  removeSignedPreKey(id: number): Promise<void>;
+  removeKyberPreKey(id: number): Promise<void>;
+  /** Runs `fn` with session writes held back, then writes them; see KeyValueClientStore.withDeferredSessions. */
+  withDeferredSessions<T>(fn: (stores: ProtocolStores, commit: () => Promise<void>) => Promise<T>): Promise<T>;
+  /** Raw session for tests and diagnostics. */
+  loadSession(address: ProtocolAddress): Promise<SessionRecord | null>;
+}
