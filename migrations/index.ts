@@ -3,7 +3,9 @@
  * MikroORM CLI. Add a new migration here, after the last one; never edit one that has shipped.
  */
 import { Migration20261125000001_accounts } from './Migration20261125000001_accounts.js';
+import { Migration20261125000003_messaging } from './Migration20261125000003_messaging.js';
 
 export const migrationsList = [
   { name: 'Migration20261125000001_accounts', class: Migration20261125000001_accounts },
+  { name: 'Migration20261125000003_messaging', class: Migration20261125000003_messaging },
 ];

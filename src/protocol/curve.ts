@@ -67,6 +67,7 @@ export class PublicKey {
   private readonly raw: Uint8Array;
   private serialized?: Uint8Array;
   private wcKey?: Promise<CryptoKey>;
+  private wcResolved?: CryptoKey;
   private wcEpoch = -1;
   private edKeys: (Promise<CryptoKey | null> | undefined)[] = [undefined, undefined];
   private edEpoch = -1;
@@ -129,13 +130,25 @@ export class PublicKey {
   /** Internal: cached WebCrypto X25519 public key. */
   webcryptoKey(): Promise<CryptoKey> {
     if (!this.wcKey || this.wcEpoch !== backendEpoch) {
-      this.wcEpoch = backendEpoch;
-      this.wcKey = importX25519Public(this.raw).catch((e) => {
-        this.wcKey = undefined;
-        throw new ProtocolError('InvalidKey', 'X25519 public key rejected', { cause: e });
-      });
+      const epoch = (this.wcEpoch = backendEpoch);
+      this.wcResolved = undefined;
+      this.wcKey = importX25519Public(this.raw).then(
+        (k) => {
+          if (this.wcEpoch === epoch) this.wcResolved = k;
+          return k;
+        },
+        (e) => {
+          this.wcKey = undefined;
+          throw new ProtocolError('InvalidKey', 'X25519 public key rejected', { cause: e });
+        },
+      );
     }
     return this.wcKey;
+  }
+
+  /** Internal: the imported key if the import has completed under the current backend. */
+  webcryptoKeyNow(): CryptoKey | undefined {
+    return this.wcEpoch === backendEpoch ? this.wcResolved : undefined;
   }
 
   private edwardsKey(signBit: number): Uint8Array | null {
@@ -182,6 +195,7 @@ export class PrivateKey {
   private readonly scalar: Uint8Array;
   private pub?: PublicKey;
   private wcKey?: Promise<CryptoKey>;
+  private wcResolved?: CryptoKey;
   private wcEpoch = -1;
   private xeddsa?: { a: bigint; A: Uint8Array };
 
@@ -190,6 +204,7 @@ export class PrivateKey {
     this.pub = pub;
     if (cryptoKey) {
       this.wcKey = Promise.resolve(cryptoKey);
+      this.wcResolved = cryptoKey;
       this.wcEpoch = backendEpoch;
     }
   }
@@ -230,10 +245,15 @@ export class PrivateKey {
       });
   }
 
-  private webcryptoKey(): Promise<CryptoKey> {
+  /** Internal: cached WebCrypto X25519 private key. */
+  webcryptoKey(): Promise<CryptoKey> {
     if (!this.wcKey || this.wcEpoch !== backendEpoch) {
-      this.wcEpoch = backendEpoch;
-      this.wcKey = importX25519Private(this.scalar, this.getPublicKey().rawView());
+      const epoch = (this.wcEpoch = backendEpoch);
+      this.wcResolved = undefined;
+      this.wcKey = importX25519Private(this.scalar, this.getPublicKey().rawView()).then((k) => {
+        if (this.wcEpoch === epoch) this.wcResolved = k;
+        return k;
+      });
     }
     return this.wcKey;
   }
@@ -243,6 +263,11 @@ export class PrivateKey {
     assertInstance(other, PublicKey, 'other');
     const wc = useWebCrypto();
     if (wc === true || (wc !== false && (await wc))) {
+      // With both keys imported already, the job is dispatched before this call returns, so
+      // callers can start several agreements and then compute (Kyber) while they run.
+      const privNow = this.wcEpoch === backendEpoch ? this.wcResolved : undefined;
+      const pubNow = other.webcryptoKeyNow();
+      if (privNow && pubNow) return webcryptoX25519(privNow, pubNow);
       const [priv, pub] = await Promise.all([this.webcryptoKey(), other.webcryptoKey()]);
       return webcryptoX25519(priv, pub);
     }
@@ -268,6 +293,16 @@ export class PrivateKey {
     sig[63] |= A[31] & 0x80;
     return sig;
   }
+}
+
+/**
+ * Resolves once every key is imported for WebCrypto (no-op on noble), so that agree() calls made
+ * afterwards dispatch their jobs synchronously.
+ */
+export async function importForAgreement(keys: (PublicKey | PrivateKey)[]): Promise<void> {
+  const wc = useWebCrypto();
+  if (wc === false || (wc !== true && !(await wc))) return;
+  await Promise.all(keys.map((k) => k.webcryptoKey()));
 }
 
 /** An X25519 key pair as used for ratchet and base keys. */

@@ -3,7 +3,7 @@
 // bundle) and recipient (Bob, who owns it). Bob's signed prekey doubles as his first ratchet key.
 import { utf8 } from './bytes.js';
 import { KYBER_AWARE_VERSION, PRE_KYBER_VERSION } from './consts.js';
-import { type IdentityKeyPair, type KeyPair, type PublicKey } from './curve.js';
+import { importForAgreement, type IdentityKeyPair, type KeyPair, type PublicKey } from './curve.js';
 import type { Rng } from './bytes.js';
 import { hkdfSha256 } from './kdf.js';
 import type { KyberKeyPair, KyberPublicKey } from './kyber.js';
@@ -46,6 +46,14 @@ export async function initializeInitiatorSession(p: InitiatorParams): Promise<{ 
   // Start every X25519 operation (under WebCrypto they run off the main thread), including the first
   // sending chain's, then do the Kyber encapsulation on this thread while they are in flight.
   const sendingKey = await p.sendingKey;
+  await importForAgreement([
+    p.ourIdentity.privateKey,
+    p.ourBaseKey.privateKey,
+    sendingKey.privateKey,
+    p.theirIdentity,
+    p.theirSignedPreKey,
+    ...(p.theirOneTimePreKey ? [p.theirOneTimePreKey] : []),
+  ]);
   const dhs = [
     p.ourIdentity.privateKey.agree(p.theirSignedPreKey),
     p.ourBaseKey.privateKey.agree(p.theirIdentity),
@@ -86,6 +94,13 @@ export interface RecipientParams {
 }
 
 export async function initializeRecipientSession(p: RecipientParams): Promise<SessionState> {
+  await importForAgreement([
+    p.ourIdentity.privateKey,
+    p.ourSignedPreKey.privateKey,
+    ...(p.ourOneTimePreKey ? [p.ourOneTimePreKey.privateKey] : []),
+    p.theirIdentity,
+    p.theirBaseKey,
+  ]);
   const dhs = [
     p.ourSignedPreKey.privateKey.agree(p.theirIdentity),
     p.ourIdentity.privateKey.agree(p.theirBaseKey),

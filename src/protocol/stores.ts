@@ -125,6 +125,9 @@ export class InMemorySignalProtocolStore implements SessionStore, IdentityKeySto
     assertUint32(id, 'id');
     assertInstance(record, PreKeyRecord, 'record');
     this.preKeys.set(id, record);
+    // import for WebCrypto now, off the message path (a JWK import is the costliest step of a
+    // recipient's set-up after Kyber)
+    record.privateKey.warm();
   }
   async removePreKey(id: number): Promise<void> {
     this.preKeys.delete(id);

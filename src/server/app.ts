@@ -269,6 +269,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     }
   })();
 
+  if (config.messageSweepIntervalMs > 0) services.messageSweeper.start(config.messageSweepIntervalMs);
   let stopped = false;
   return {
     services,
@@ -285,6 +286,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     async stop() {
       if (stopped) return;
       stopped = true;
+      await services.messageSweeper.stop();
       await removals.return?.(undefined);
       for (const ws of wss.clients) ws.close(1001, 'Server shutting down');
       await wsServer.dispose();

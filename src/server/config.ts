@@ -38,6 +38,17 @@ export interface Config {
   externalAuth?: ExternalAuthConfig;
   /** graphql-ws keep-alive ping interval. */
   keepAliveMs: number;
+  /** MAX_ENVELOPE_BYTES (default 98304 = 96 KiB, as Signal): ciphertext bytes per envelope. */
+  maxEnvelopeBytes: number;
+  /** MAX_ENVELOPES_PER_SEND (default 1000): envelopes (recipient devices) in one sendMessage. */
+  maxEnvelopesPerSend: number;
+  /** Sends per device: a bucket of SEND_RATE_BURST (default 60) refilled at SEND_RATE_PER_SECOND (default 1). */
+  sendRateBurst: number;
+  sendRatePerSecond: number;
+  /** ENVELOPE_RETENTION_DAYS (default 30): undelivered envelopes older than this are purged. */
+  envelopeRetentionDays: number;
+  /** MESSAGE_SWEEP_INTERVAL_MS (default 60000): how often expired messages and old envelopes are purged (0 = never). */
+  messageSweepIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -134,5 +145,11 @@ export function loadConfig(env: Env = process.env): Config {
     maxTokens: int(env, 'GRAPHQL_MAX_TOKENS', 2000, 50, 100_000),
     externalAuth: ext.hs256Secret || ext.jwksUrl ? ext : undefined,
     keepAliveMs: int(env, 'WS_KEEPALIVE_MS', 12_000, 1000, 600_000),
+    maxEnvelopeBytes: int(env, 'MAX_ENVELOPE_BYTES', 96 * 1024, 256, 16 * 1024 * 1024),
+    maxEnvelopesPerSend: int(env, 'MAX_ENVELOPES_PER_SEND', 1000, 1, 100_000),
+    sendRateBurst: int(env, 'SEND_RATE_BURST', 60, 1, 1_000_000),
+    sendRatePerSecond: int(env, 'SEND_RATE_PER_SECOND', 1, 1, 1_000_000),
+    envelopeRetentionDays: int(env, 'ENVELOPE_RETENTION_DAYS', 30, 1, 3650),
+    messageSweepIntervalMs: int(env, 'MESSAGE_SWEEP_INTERVAL_MS', 60_000, 0, 86_400_000),
   };
 }

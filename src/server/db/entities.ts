@@ -1,4 +1,6 @@
 /** Every entity the ORM knows about. Domains add theirs here. */
 import { Device, DeviceLinkCode, User } from '../accounts/account.entity.js';
+import { Conversation, ConversationMember } from '../conversations/conversation.entity.js';
+import { Envelope, Message, MessageReaction, MessageReceipt } from '../messages/message.entity.js';
 
-export const entities = [User, Device, DeviceLinkCode];
+export const entities = [User, Device, DeviceLinkCode, Conversation, ConversationMember, Message, Envelope, MessageReceipt, MessageReaction];

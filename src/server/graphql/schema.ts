@@ -2,6 +2,8 @@
 import { lexicographicSortSchema, printSchema } from 'graphql';
 import './types.js';
 import '../accounts/accounts.graphql.js';
+import '../conversations/conversations.graphql.js';
+import '../messages/messages.graphql.js';
 import { builder } from './builder.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -18,6 +18,13 @@ export type Topics = {
   inboxOpened: [deviceUuid: string, payload: { streamId: string }];
   /** Ephemeral typing state of a user in a conversation; never stored. */
   typing: [conversationId: string, payload: { conversationId: string; userId: string; typing: boolean }];
+  /** An envelope was queued for a device (published after commit, one per recipient device); scoped by device uuid. */
+  envelopeStored: [deviceUuid: string, payload: { envelopeId: string }];
+  /** Something happened in a conversation (published after commit); scoped by conversation id. */
+  conversationEvent: [
+    conversationId: string,
+    payload: { kind: 'message' | 'receipt' | 'reaction' | 'deleted' | 'expired' | 'membership'; messageId?: string; userId?: string },
+  ];
 };
 
 export type EventBus = PubSub<Topics> & {
