@@ -406,3 +406,24 @@ describe('records and persistence', () => {
     expect(await run()).toBe(await run());
   });
 });
+
+describe('switching crypto backends mid-session', () => {
+  it('keeps every session working when the backend changes between messages', async () => {
+    P.setCryptoBackend('webcrypto');
+    const [alice, bob] = await established();
+    const order = ['noble', 'webcrypto', 'auto', 'noble', 'webcrypto'] as const;
+    for (const [i, b] of order.entries()) {
+      P.setCryptoBackend(b);
+      await send(alice, bob, `a${i}`);
+      await send(bob, alice, `b${i}`);
+    }
+    P.setCryptoBackend('noble');
+    expect(P.getCryptoBackend()).toBe('noble');
+    const carol = party('carol');
+    await P.processPreKeyBundle(await publishBundle(bob), bob.address, carol.store);
+    const m = await encrypt(carol, bob, 'made with noble');
+    P.setCryptoBackend('webcrypto');
+    expect(await decrypt(bob, carol, m)).toBe('made with noble');
+    P.setCryptoBackend('auto');
+  });
+});

@@ -1,0 +1,60 @@
+/** Message metadata, the per-device envelope queue, receipts and reactions (Migration20261125000003_messaging). */
+import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
+import { Device, User } from '../accounts/account.entity.js';
+import { Conversation } from '../conversations/conversation.entity.js';
+
+export const Message = defineEntity({
+  name: 'Message',
+  tableName: 'messages',
+  properties: {
+    id: p.uuid().primary(),
+    seq: p.bigint(),
+    conversation: p.manyToOne(Conversation).fieldName('conversation_id'),
+    senderUser: p.manyToOne(User).fieldName('sender_user_id'),
+    senderDeviceUuid: p.uuid(),
+    senderDeviceId: p.integer(),
+    clientMessageId: p.text(),
+    contentType: p.text(),
+    replyTo: p.uuid().nullable(),
+    recipientCount: p.integer(),
+    expiresAt: p.datetime().nullable(),
+    createdAt: p.datetime().defaultRaw('now()'),
+    deletedAt: p.datetime().nullable(),
+  },
+});
+export type IMessage = InferEntity<typeof Message>;
+
+export const Envelope = defineEntity({
+  name: 'Envelope',
+  tableName: 'envelopes',
+  properties: {
+    id: p.bigint().primary(),
+    recipientDevice: p.manyToOne(Device).fieldName('recipient_device'),
+    message: p.manyToOne(Message).fieldName('message_id'),
+    type: p.smallint(),
+    ciphertext: p.uint8array(),
+    createdAt: p.datetime().defaultRaw('now()'),
+  },
+});
+
+export const MessageReceipt = defineEntity({
+  name: 'MessageReceipt',
+  tableName: 'message_receipts',
+  properties: {
+    message: p.manyToOne(Message).fieldName('message_id').primary(),
+    user: p.manyToOne(User).fieldName('user_id').primary(),
+    deliveredAt: p.datetime().nullable(),
+    readAt: p.datetime().nullable(),
+  },
+});
+
+export const MessageReaction = defineEntity({
+  name: 'MessageReaction',
+  tableName: 'message_reactions',
+  properties: {
+    message: p.manyToOne(Message).fieldName('message_id').primary(),
+    user: p.manyToOne(User).fieldName('user_id').primary(),
+    emoji: p.text(),
+    createdAt: p.datetime().defaultRaw('now()'),
+  },
+});

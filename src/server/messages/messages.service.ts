@@ -1,0 +1,476 @@
+/**
+ * Messages and the durable per-device delivery queue.
+ *
+ * A send stores one `messages` row (metadata only) and one `envelopes` row per recipient device (the
+ * ciphertext, queued in that device's order by the bigserial id) in ONE statement (a data-modifying CTE
+ * with a multi-row INSERT over unnest), preceded by one read (participants' devices + the idempotency
+ * check). A device reads its queue in id order and acknowledges envelopes; an acknowledgement is one
+ * DELETE ... RETURNING that also records the delivery receipt. Unacknowledged envelopes are delivered again.
+ *
+ * Envelopes address the recipient device by its server id (Device.id, a uuid): a removed device whose
+ * Signal device id is reused is then a different device, and never receives what was meant for the old one.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Knex } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+import { decodeCursor, encodeCursor, uuidOrNull } from '../accounts/accounts.service.js';
+import type { Config } from '../config.js';
+import type { ConversationsService, Page } from '../conversations/conversations.service.js';
+import { query, queryOne } from '../db/sql.js';
+import type { AuthDevice } from '../graphql/context.js';
+import { ForbiddenError, InvalidInputError, NotFoundError } from '../graphql/errors.js';
+import type { EventBus } from '../realtime/pubsub.js';
+import { type DeviceRefShape, LimitExceededError, MismatchedDevicesError, StaleDevicesError } from './errors.js';
+import type { Limiter } from './send-limiter.js';
+
+export const CONTENT_TYPES = ['TEXT', 'IMAGE', 'VIDEO', 'AUDIO', 'FILE'] as const;
+export type ContentType = (typeof CONTENT_TYPES)[number];
+/** Signal ciphertext message types: 2 = whisper (SignalMessage), 3 = prekey (PreKeySignalMessage). */
+export const ENVELOPE_TYPES = [2, 3] as const;
+const MAX_EXPIRES_IN = 365 * 86_400;
+
+export type MessagingConfig = Pick<Config, 'maxEnvelopeBytes' | 'maxEnvelopesPerSend' | 'sendRateBurst' | 'sendRatePerSecond'>;
+
+export interface EnvelopeInput {
+  /** The recipient's Device.id (uuid). */
+  deviceId: string;
+  type: number;
+  ciphertext: Uint8Array;
+  /** The registration id the sender encrypted for; a mismatch means the device was re-created (stale). */
+  registrationId?: number | null;
+}
+
+export interface SendInput {
+  conversationId: string;
+  clientMessageId: string;
+  contentType: ContentType;
+  envelopes: EnvelopeInput[];
+  replyTo?: string | null;
+  /** Seconds until the message disappears; defaults to the conversation's timer. */
+  expiresIn?: number | null;
+}
+
+export interface MessageRow {
+  id: string;
+  seq: string;
+  conversationId: string;
+  senderUserId: string;
+  senderDeviceUuid: string;
+  senderDeviceId: number;
+  clientMessageId: string;
+  contentType: ContentType;
+  replyToId: string | null;
+  recipientCount: number;
+  expiresAt: Date | null;
+  createdAt: Date;
+  deletedAt: Date | null;
+}
+
+export interface ReceiptRow {
+  messageId: string;
+  userId: string;
+  deliveredAt: Date | null;
+  readAt: Date | null;
+}
+
+export interface ReactionRow {
+  messageId: string;
+  userId: string;
+  emoji: string;
+  createdAt: Date;
+}
+
+/** A message with what the caller may see of its receipts (sender only) and its reactions. */
+export interface MessageView extends MessageRow {
+  viewerUserId: string;
+  receipts: ReceiptRow[];
+  reactions: ReactionRow[];
+}
+
+/** One queued envelope, as delivered to its device. */
+export interface EnvelopeRow {
+  /** bigserial, as a decimal string: the per-device order and the acknowledgement handle. */
+  id: string;
+  messageId: string;
+  conversationId: string;
+  senderUserId: string;
+  /** Signal device id of the sender's device. */
+  senderDeviceId: number;
+  /** Device.id of the sender's device. */
+  senderDeviceUuid: string;
+  type: number;
+  ciphertext: Uint8Array;
+  createdAt: Date;
+}
+
+const MESSAGE_COLS = (a: string) => `${a}.id, ${a}.seq::text as seq, ${a}.conversation_id as "conversationId", ${a}.sender_user_id as "senderUserId",
+  ${a}.sender_device_uuid as "senderDeviceUuid", ${a}.sender_device_id as "senderDeviceId", ${a}.client_message_id as "clientMessageId",
+  ${a}.content_type as "contentType", ${a}.reply_to as "replyToId", ${a}.recipient_count as "recipientCount",
+  ${a}.expires_at as "expiresAt", ${a}.created_at as "createdAt", ${a}.deleted_at as "deletedAt"`;
+
+const ENVELOPE_SELECT = `
+  select e.id::text as id, e.message_id as "messageId", m.conversation_id as "conversationId", m.sender_user_id as "senderUserId",
+         m.sender_device_id as "senderDeviceId", m.sender_device_uuid as "senderDeviceUuid", e.type, e.ciphertext, e.created_at as "createdAt"
+    from envelopes e join messages m on m.id = e.message_id`;
+
+const VISIBLE = `(m.expires_at is null or m.expires_at > now())`;
+const BIGINT = /^\d{1,19}$/;
+
+export const MAX_PENDING_PAGE = 1000;
+
+/** One emoji: a single extended grapheme cluster that is pictographic, a flag (regional-indicator pair) or a keycap. */
+const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+export function isSingleEmoji(s: string): boolean {
+  if (!s || s.length > 64) return false;
+  const segs = [...segmenter.segment(s)];
+  if (segs.length !== 1) return false;
+  return /\p{Extended_Pictographic}/u.test(s) || /^\p{Regional_Indicator}{2}$/u.test(s) || /^[0-9#*]\uFE0F?\u20E3$/u.test(s);
+}
+
+function bigintIds(field: string, ids: readonly (string | bigint | number)[]): string[] {
+  const out: string[] = [];
+  for (const id of ids) {
+    const s = String(id);
+    if (!BIGINT.test(s)) throw new InvalidInputError(field, `malformed envelope id ${s}`);
+    out.push(s);
+  }
+  return out;
+}
+
+export class MessagesService {
+  constructor(
+    private readonly knex: Knex,
+    private readonly bus: EventBus,
+    private readonly conversations: ConversationsService,
+    private readonly config: MessagingConfig,
+    private readonly limiter: Limiter,
+    private readonly log?: Logger,
+  ) {}
+
+  /**
+   * Stores a message and one envelope per recipient device, or refuses with nothing stored. Idempotent on
+   * (sending device, clientMessageId): a repeat (also a concurrent one) returns the first message.
+   */
+  async send(auth: AuthDevice, input: SendInput, retried = false): Promise<MessageView> {
+    const { maxEnvelopeBytes, maxEnvelopesPerSend } = this.config;
+    const cmid = input.clientMessageId;
+    if (typeof cmid !== 'string' || cmid.length < 1 || cmid.length > 64) throw new InvalidInputError('clientMessageId', 'expected 1 to 64 characters');
+    if (!CONTENT_TYPES.includes(input.contentType)) throw new InvalidInputError('contentType', `expected one of ${CONTENT_TYPES.join(', ')}`);
+    if (input.envelopes.length > maxEnvelopesPerSend) throw new LimitExceededError('envelopes', maxEnvelopesPerSend, input.envelopes.length);
+    const seen = new Set<string>();
+    input.envelopes.forEach((e, i) => {
+      if (e.ciphertext.length > maxEnvelopeBytes) throw new LimitExceededError(`envelopes[${i}].ciphertext`, maxEnvelopeBytes, e.ciphertext.length);
+      if (e.ciphertext.length === 0) throw new InvalidInputError(`envelopes[${i}].ciphertext`, 'empty');
+      if (!(ENVELOPE_TYPES as readonly number[]).includes(e.type)) throw new InvalidInputError(`envelopes[${i}].type`, 'expected 2 (whisper) or 3 (prekey)');
+      if (seen.has(e.deviceId)) throw new InvalidInputError(`envelopes[${i}].deviceId`, 'device listed twice');
+      seen.add(e.deviceId);
+    });
+    if (input.expiresIn != null && (!Number.isInteger(input.expiresIn) || input.expiresIn < 1 || input.expiresIn > MAX_EXPIRES_IN)) {
+      throw new InvalidInputError('expiresIn', `expected 1..${MAX_EXPIRES_IN} seconds`);
+    }
+    const conversationId = uuidOrNull(input.conversationId);
+    const replyTo = input.replyTo == null ? null : uuidOrNull(input.replyTo);
+    if (input.replyTo != null && !replyTo) throw new NotFoundError('Message', input.replyTo);
+
+    // Round trip 1: the participants' devices, the conversation's timer, the idempotency key, the reply target.
+    const rows = await query<{
+      id: string;
+      userId: string;
+      deviceId: number;
+      registrationId: number;
+      disappearingSeconds: number | null;
+      existing: string | null;
+      replyOk: boolean;
+    }>(
+      this.knex,
+      `select d.id, d.user_id as "userId", d.device_id as "deviceId", d.registration_id as "registrationId",
+              c.disappearing_seconds as "disappearingSeconds",
+              (select x.id from messages x where x.sender_device_uuid = ? and x.client_message_id = ?) as existing,
+              (?::uuid is null or exists (select 1 from messages r where r.id = ?::uuid and r.conversation_id = c.id)) as "replyOk"
+         from conversations c
+         join conversation_members cm on cm.conversation_id = c.id
+         join devices d on d.user_id = cm.user_id
+        where c.id = ?`,
+      [auth.deviceUuid, cmid, replyTo, replyTo, conversationId],
+    );
+    if (!rows.some((r) => r.userId === auth.userId)) throw new NotFoundError('Conversation', input.conversationId);
+    if (rows[0].existing) return this.view(auth.userId, rows[0].existing);
+    if (!rows[0].replyOk) throw new NotFoundError('Message', input.replyTo!);
+
+    const expected = new Map(rows.filter((r) => r.id !== auth.deviceUuid).map((r) => [r.id, r]));
+    const ref = (r: (typeof rows)[number]): DeviceRefShape => ({ id: r.id, userId: r.userId, deviceId: r.deviceId, registrationId: r.registrationId });
+    const missing = [...expected.values()].filter((r) => !seen.has(r.id)).map(ref);
+    const extra = input.envelopes
+      .filter((e) => !expected.has(e.deviceId))
+      .map((e) => {
+        const known = rows.find((r) => r.id === e.deviceId); // e.g. the sending device itself
+        return known ? ref(known) : { id: e.deviceId, userId: null, deviceId: null, registrationId: null };
+      });
+    if (missing.length || extra.length) throw new MismatchedDevicesError(missing, extra);
+    const stale = input.envelopes
+      .filter((e) => e.registrationId != null && e.registrationId !== expected.get(e.deviceId)!.registrationId)
+      .map((e) => ref(expected.get(e.deviceId)!));
+    if (stale.length) throw new StaleDevicesError(stale);
+
+    await this.limiter.take(`send:${auth.deviceUuid}`, { burst: this.config.sendRateBurst, refillPerSecond: this.config.sendRatePerSecond }, 1);
+
+    const recipientCount = new Set([...expected.values()].map((r) => r.userId).filter((u) => u !== auth.userId)).size;
+    const expiresIn = input.expiresIn ?? rows[0].disappearingSeconds ?? null;
+    const id = randomUUID();
+    // Round trip 2: the message row and every envelope row in one statement (one implicit transaction).
+    let stored: (MessageRow & { envelopes: { id: string; device: string }[] }) | undefined;
+    try {
+      stored = await queryOne(
+        this.knex,
+        `with m as (
+           insert into messages (id, conversation_id, sender_user_id, sender_device_uuid, sender_device_id, client_message_id,
+                                 content_type, reply_to, recipient_count, expires_at)
+           values (?, ?, ?, ?, ?, ?, ?, ?, ?, now() + ?::int * interval '1 second')
+           on conflict (sender_device_uuid, client_message_id) do nothing
+           returning *),
+         e as (
+           insert into envelopes (recipient_device, message_id, type, ciphertext)
+           select r.d, m.id, r.t, r.c from m, unnest(?::uuid[], ?::smallint[], ?::bytea[]) as r(d, t, c)
+           returning id, recipient_device)
+         select ${MESSAGE_COLS('m')},
+                coalesce((select json_agg(json_build_object('id', e.id::text, 'device', e.recipient_device)) from e), '[]') as envelopes
+           from m`,
+        [
+          id,
+          conversationId,
+          auth.userId,
+          auth.deviceUuid,
+          auth.deviceId,
+          cmid,
+          input.contentType,
+          replyTo,
+          recipientCount,
+          expiresIn,
+          input.envelopes.map((e) => e.deviceId),
+          input.envelopes.map((e) => e.type),
+          input.envelopes.map((e) => Buffer.from(e.ciphertext.buffer, e.ciphertext.byteOffset, e.ciphertext.byteLength)),
+        ],
+      );
+    } catch (err) {
+      // A recipient device was removed between the read and the insert: check again (now a mismatch).
+      if ((err as { code?: string }).code === '23503' && !retried) return this.send(auth, input, true);
+      throw err;
+    }
+    if (!stored) {
+      // A concurrent identical send won the unique index: return its message.
+      const first = await queryOne<{ id: string }>(this.knex, 'select id from messages where sender_device_uuid = ? and client_message_id = ?', [
+        auth.deviceUuid,
+        cmid,
+      ]);
+      return this.view(auth.userId, first!.id);
+    }
+    const { envelopes, ...message } = stored;
+    for (const e of envelopes) this.bus.publish('envelopeStored', e.device, { envelopeId: e.id });
+    this.bus.publish('conversationEvent', message.conversationId, { kind: 'message', messageId: message.id, userId: auth.userId });
+    return { ...message, viewerUserId: auth.userId, receipts: [], reactions: [] };
+  }
+
+  /** The device's queued envelopes after `afterId` (exclusive), in queue order. */
+  async pendingEnvelopes(deviceUuid: string, afterId: bigint | string | null, limit: number): Promise<EnvelopeRow[]> {
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PENDING_PAGE) throw new InvalidInputError('first', `expected 1..${MAX_PENDING_PAGE}`);
+    const after = afterId == null ? '0' : bigintIds('after', [afterId])[0];
+    return query<EnvelopeRow>(this.knex, `${ENVELOPE_SELECT} where e.recipient_device = ? and e.id > ?::bigint order by e.id limit ?`, [
+      deviceUuid,
+      after,
+      limit,
+    ]);
+  }
+
+  /**
+   * Deletes the device's envelopes among `ids` (ids of other devices' envelopes, or already acknowledged
+   * ones, are ignored) and records a delivery receipt for each newly delivered message of another user.
+   * One statement. Returns the ids actually acknowledged.
+   */
+  async acknowledge(deviceUuid: string, ids: readonly (string | bigint)[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    if (ids.length > MAX_PENDING_PAGE) throw new LimitExceededError('ids', MAX_PENDING_PAGE, ids.length);
+    const row = await queryOne<{ acked: string[] | null; delivered: { messageId: string; conversationId: string; userId: string }[] | null }>(
+      this.knex,
+      `with del as (
+         delete from envelopes where recipient_device = ? and id = any(?::bigint[]) returning id, message_id),
+       me as (select user_id from devices where id = ?),
+       r as (
+         insert into message_receipts (message_id, user_id, delivered_at)
+         select distinct del.message_id, me.user_id, now()
+           from del join messages m on m.id = del.message_id, me
+          where m.sender_user_id <> me.user_id
+         on conflict (message_id, user_id) do update set delivered_at = excluded.delivered_at
+           where message_receipts.delivered_at is null
+         returning message_id, user_id)
+       select (select array_agg(id::text order by id) from del) as acked,
+              (select json_agg(json_build_object('messageId', r.message_id, 'conversationId', m.conversation_id, 'userId', r.user_id))
+                 from r join messages m on m.id = r.message_id) as delivered`,
+      [deviceUuid, bigintIds('ids', ids), deviceUuid],
+    );
+    for (const d of row?.delivered ?? []) {
+      this.bus.publish('conversationEvent', d.conversationId, { kind: 'receipt', messageId: d.messageId, userId: d.userId });
+    }
+    return row?.acked ?? [];
+  }
+
+  /**
+   * History of a conversation (metadata only), newest first. The cursor is the message's seq (bigserial),
+   * so messages sent while paging never shift or repeat a page. Members see messages from when they joined.
+   */
+  async history(userId: string, conversationId: string, first: number, after: string | null): Promise<Page<MessageView>> {
+    if (!Number.isInteger(first) || first < 1 || first > 200) throw new InvalidInputError('first', 'expected 1..200');
+    await this.conversations.requireMember(this.knex, conversationId, userId);
+    let before: string | null = null;
+    if (after) {
+      const [seq] = decodeCursor(after);
+      if (!BIGINT.test(seq)) throw new InvalidInputError('after', 'malformed cursor');
+      before = seq;
+    }
+    const rows = await query<MessageRow>(
+      this.knex,
+      `select ${MESSAGE_COLS('m')} from messages m
+         join conversation_members cm on cm.conversation_id = m.conversation_id and cm.user_id = ?
+        where m.conversation_id = ? and m.seq > cm.joined_seq and ${VISIBLE} and (?::bigint is null or m.seq < ?::bigint)
+        order by m.seq desc limit ?`,
+      [userId, conversationId, before, before, first + 1],
+    );
+    const hasNextPage = rows.length > first;
+    const items = await this.decorate(userId, rows.slice(0, first));
+    const last = items[items.length - 1];
+    return { items, hasNextPage, endCursor: last ? encodeCursor([last.seq]) : null };
+  }
+
+  /** One message as `userId` sees it; NotFound unless the user is a participant who may see it. */
+  async view(userId: string, messageId: string): Promise<MessageView> {
+    const row = await this.visibleMessage(userId, messageId);
+    return (await this.decorate(userId, [row]))[0];
+  }
+
+  private async visibleMessage(userId: string, messageId: string): Promise<MessageRow> {
+    const row = await queryOne<MessageRow>(
+      this.knex,
+      `select ${MESSAGE_COLS('m')} from messages m
+         join conversation_members cm on cm.conversation_id = m.conversation_id and cm.user_id = ?
+        where m.id = ? and (m.seq > cm.joined_seq or m.sender_user_id = cm.user_id) and ${VISIBLE}`,
+      [userId, uuidOrNull(messageId)],
+    );
+    if (!row) throw new NotFoundError('Message', messageId);
+    return row;
+  }
+
+  /** Loads receipts (for the sender's own messages only) and reactions of a page in two queries. */
+  private async decorate(userId: string, rows: MessageRow[]): Promise<MessageView[]> {
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => r.id);
+    const own = rows.filter((r) => r.senderUserId === userId).map((r) => r.id);
+    const [receipts, reactions] = await Promise.all([
+      own.length
+        ? query<ReceiptRow>(
+            this.knex,
+            `select message_id as "messageId", user_id as "userId", delivered_at as "deliveredAt", read_at as "readAt"
+               from message_receipts where message_id = any(?::uuid[]) order by user_id`,
+            [own],
+          )
+        : Promise.resolve([]),
+      query<ReactionRow>(
+        this.knex,
+        `select message_id as "messageId", user_id as "userId", emoji, created_at as "createdAt"
+           from message_reactions where message_id = any(?::uuid[]) order by created_at, user_id`,
+        [ids],
+      ),
+    ]);
+    return rows.map((r) => ({
+      ...r,
+      viewerUserId: userId,
+      receipts: receipts.filter((x) => x.messageId === r.id),
+      reactions: r.deletedAt ? [] : reactions.filter((x) => x.messageId === r.id),
+    }));
+  }
+
+  /**
+   * Marks the conversation read up to a message (inclusive) for the caller: advances the read mark (never
+   * backwards) and records read receipts (which imply delivery) for the other users' messages in between.
+   */
+  async markRead(userId: string, conversationId: string, upToMessageId: string): Promise<void> {
+    const changed = await this.knex.transaction(async (trx) => {
+      const mem = await queryOne<{ lastReadSeq: string; joinedSeq: string }>(
+        trx,
+        `select last_read_seq::text as "lastReadSeq", joined_seq::text as "joinedSeq" from conversation_members
+          where conversation_id = ? and user_id = ? for update`,
+        [uuidOrNull(conversationId), userId],
+      );
+      if (!mem) throw new NotFoundError('Conversation', conversationId);
+      const target = await queryOne<{ seq: string }>(trx, 'select seq::text as seq from messages where id = ? and conversation_id = ? and seq > ?', [
+        uuidOrNull(upToMessageId),
+        conversationId,
+        mem.joinedSeq,
+      ]);
+      if (!target) throw new NotFoundError('Message', upToMessageId);
+      if (BigInt(target.seq) <= BigInt(mem.lastReadSeq)) return false;
+      await query(
+        trx,
+        `insert into message_receipts (message_id, user_id, delivered_at, read_at)
+         select m.id, ?, now(), now() from messages m
+          where m.conversation_id = ? and m.seq > ? and m.seq <= ? and m.sender_user_id <> ? and m.deleted_at is null
+         on conflict (message_id, user_id) do update
+           set read_at = coalesce(message_receipts.read_at, excluded.read_at),
+               delivered_at = coalesce(message_receipts.delivered_at, excluded.delivered_at)`,
+        [userId, conversationId, mem.lastReadSeq, target.seq, userId],
+      );
+      await query(trx, 'update conversation_members set last_read_seq = ?, last_read_at = now() where conversation_id = ? and user_id = ?', [
+        target.seq,
+        conversationId,
+        userId,
+      ]);
+      return true;
+    });
+    if (changed) this.bus.publish('conversationEvent', conversationId, { kind: 'receipt', messageId: upToMessageId, userId });
+  }
+
+  /** Delete for everyone (sender only): the message becomes a tombstone and its undelivered envelopes go. */
+  async deleteForEveryone(userId: string, messageId: string): Promise<MessageView> {
+    const msg = await this.visibleMessage(userId, messageId);
+    if (msg.senderUserId !== userId) throw new ForbiddenError('only the sender can delete a message for everyone');
+    if (!msg.deletedAt) {
+      await queryOne(
+        this.knex,
+        `with m as (update messages set deleted_at = now() where id = ? and deleted_at is null returning id),
+              e as (delete from envelopes where message_id in (select id from m)),
+              r as (delete from message_reactions where message_id in (select id from m))
+         select count(*) from m`,
+        [msg.id],
+      );
+      this.bus.publish('conversationEvent', msg.conversationId, { kind: 'deleted', messageId: msg.id, userId });
+    }
+    return this.view(userId, messageId);
+  }
+
+  /** Sets, changes (`emoji`) or removes (`null`) the caller's one reaction on a message. */
+  async react(userId: string, messageId: string, emoji: string | null): Promise<MessageView> {
+    if (emoji != null && !isSingleEmoji(emoji)) throw new InvalidInputError('emoji', 'expected a single emoji');
+    const msg = await this.visibleMessage(userId, messageId);
+    if (msg.deletedAt) throw new InvalidInputError('messageId', 'the message was deleted');
+    if (emoji == null) {
+      await query(this.knex, 'delete from message_reactions where message_id = ? and user_id = ?', [msg.id, userId]);
+    } else {
+      await query(
+        this.knex,
+        `insert into message_reactions (message_id, user_id, emoji) values (?, ?, ?)
+         on conflict (message_id, user_id) do update set emoji = excluded.emoji, created_at = now()`,
+        [msg.id, userId, emoji],
+      );
+    }
+    this.bus.publish('conversationEvent', msg.conversationId, { kind: 'reaction', messageId: msg.id, userId });
+    return this.view(userId, messageId);
+  }
+}
+
+/** SENT until every recipient user has the message, DELIVERED when all have it, READ when all have read it. */
+export function messageStatus(m: MessageView): 'SENT' | 'DELIVERED' | 'READ' {
+  if (m.recipientCount === 0) return 'SENT';
+  const read = m.receipts.filter((r) => r.readAt).length;
+  const delivered = m.receipts.filter((r) => r.deliveredAt).length;
+  if (read >= m.recipientCount) return 'READ';
+  if (delivered >= m.recipientCount) return 'DELIVERED';
+  return 'SENT';
+}

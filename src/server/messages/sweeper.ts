@@ -1,0 +1,85 @@
+/**
+ * Periodic purges, in batches (one DELETE of at most `batchSize` rows per statement, repeated until a
+ * batch comes back short):
+ * - disappearing messages whose expires_at has passed (their envelopes, receipts and reactions go by
+ *   cascade), each announced as a conversationEvent 'expired';
+ * - envelopes nobody acknowledged within the retention period (ENVELOPE_RETENTION_DAYS, default 30).
+ *   They are taken from the head of the queue table (lowest ids, i.e. oldest first), so a sweep reads only
+ *   what it deletes plus one batch. Envelopes of removed devices go at once through the foreign key cascade.
+ */
+import type { Knex } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+import { query } from '../db/sql.js';
+import type { EventBus } from '../realtime/pubsub.js';
+
+export interface SweepResult {
+  expiredMessages: number;
+  staleEnvelopes: number;
+}
+
+export class MessageSweeper {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly knex: Knex,
+    private readonly bus: EventBus,
+    private readonly opts: { retentionDays: number; batchSize?: number; log?: Logger },
+  ) {}
+
+  private get batch(): number {
+    return this.opts.batchSize ?? 1000;
+  }
+
+  async sweepOnce(): Promise<SweepResult> {
+    let expiredMessages = 0;
+    for (;;) {
+      const rows = await query<{ id: string; conversationId: string }>(
+        this.knex,
+        `delete from messages where id in (
+           select id from messages where expires_at <= now() order by expires_at limit ?)
+         returning id, conversation_id as "conversationId"`,
+        [this.batch],
+      );
+      expiredMessages += rows.length;
+      for (const r of rows) this.bus.publish('conversationEvent', r.conversationId, { kind: 'expired', messageId: r.id });
+      if (rows.length < this.batch) break;
+    }
+    let staleEnvelopes = 0;
+    for (;;) {
+      const rows = await query<{ n: number }>(
+        this.knex,
+        `with head as (select id, created_at from envelopes order by id limit ?),
+              del as (delete from envelopes e using head
+                       where e.id = head.id and head.created_at < now() - ?::int * interval '1 day' returning e.id)
+         select count(*)::int as n from del`,
+        [this.batch, this.opts.retentionDays],
+      );
+      staleEnvelopes += rows[0].n;
+      if (rows[0].n < this.batch) break;
+    }
+    if (expiredMessages || staleEnvelopes) this.opts.log?.info({ expiredMessages, staleEnvelopes }, 'messaging sweep');
+    return { expiredMessages, staleEnvelopes };
+  }
+
+  /** Sweeps every `intervalMs` (never two sweeps at once). */
+  start(intervalMs: number): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      this.running = this.sweepOnce()
+        .catch((err) => this.opts.log?.error({ err }, 'messaging sweep failed'))
+        .finally(() => {
+          this.running = undefined;
+        });
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  /** Stops the schedule and waits for a sweep in progress. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+}
