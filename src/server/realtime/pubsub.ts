@@ -12,6 +12,8 @@ export type Topics = {
   deviceRemoved: [payload: { deviceUuid: string; userId: string }];
   /** A user's device list changed (linked or removed device); scoped by user id. */
   deviceListChanged: [userId: string, payload: { userId: string }];
+  /** A device's one-time prekey stock fell below PREKEY_LOW_THRESHOLD (once per crossing); scoped by device uuid. */
+  preKeysLow: [deviceUuid: string, payload: { deviceUuid: string; oneTime: number; kyberOneTime: number }];
   /** A user's presence may have changed (a first socket opened or a last one closed somewhere). */
   presenceChanged: [userId: string, payload: { userId: string }];
   /** An inbox stream opened for a device; any other open stream of that device ends. */
