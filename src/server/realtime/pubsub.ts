@@ -27,6 +27,16 @@ export type Topics = {
     conversationId: string,
     payload: { kind: 'message' | 'receipt' | 'reaction' | 'deleted' | 'expired' | 'membership'; messageId?: string; userId?: string },
   ];
+  /** A call changed (rang, was accepted, declined, left, ended, missed, cancelled); scoped by participant user id. */
+  callEvent: [
+    userId: string,
+    payload: { callId: string; kind: 'RINGING' | 'ACCEPTED' | 'DECLINED' | 'LEFT' | 'ENDED' | 'MISSED' | 'CANCELLED'; actorUserId: string | null },
+  ];
+  /** An encrypted call-signaling payload for one device (relayed live, never stored); ciphertext in base64. */
+  callSignal: [
+    deviceUuid: string,
+    payload: { callId: string; fromUserId: string; fromDeviceUuid: string; fromDeviceId: number; type: number; ciphertext: string },
+  ];
 };
 
 export type EventBus = PubSub<Topics> & {
