@@ -111,7 +111,6 @@ builder.mutationField('setTyping', (t) =>
   t.field({
     type: 'Boolean',
     description: 'Tell the other participants the caller is (or stopped) typing. Lapses after a few seconds unless repeated.',
-    errors: { types: [ForbiddenError] },
     args: { conversationId: t.arg.id({ required: true }), typing: t.arg.boolean({ required: true }) },
     resolve: async (_r, a, ctx) => {
       const auth = requireAuth(ctx);
