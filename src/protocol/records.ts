@@ -3,7 +3,7 @@
 // 3 private_key} and SignedPreKeyRecordStructure {1 id, 2 public_key, 3 private_key, 4 signature,
 // 5 timestamp (fixed64)}, the latter also for Kyber prekeys.
 import { assertBytes, assertInstance, assertRng, assertTimestamp, assertUint32, type Rng } from './bytes.js';
-import { IdentityKeyPair, PrivateKey, PublicKey, type KeyPair, SIGNATURE_LENGTH } from './curve.js';
+import { generateKeyPair, IdentityKeyPair, PrivateKey, PublicKey, type KeyPair, SIGNATURE_LENGTH } from './curve.js';
 import { ProtocolError } from './errors.js';
 import { KyberKeyPair, KyberPublicKey } from './kyber.js';
 import { ProtoMessage, ProtoWriter } from './protobuf.js';
@@ -156,7 +156,8 @@ export async function generateSignedPreKey(identity: IdentityKeyPair, id: number
   assertUint32(id, 'id');
   assertTimestamp(now, 'now');
   const r = assertRng(rng);
-  const priv = PrivateKey.generate(r);
+  // WebCrypto key generation when available and no rng is injected (faster than noble's)
+  const { privateKey: priv } = await generateKeyPair(rng === undefined ? undefined : r);
   const signature = await identity.privateKey.sign(priv.getPublicKey().serializedView(), r);
   return new SignedPreKeyRecord(id, now, priv.getPublicKey(), priv, signature);
 }

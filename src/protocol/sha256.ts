@@ -101,6 +101,7 @@ function finish(start: Int32Array, prefixLen: number, parts: Uint8Array[], out: 
   }
   st.fill(0);
   BLOCK.fill(0);
+  W.fill(0);
 }
 
 /** An HMAC-SHA256 key with its inner and outer pad states precomputed. */
