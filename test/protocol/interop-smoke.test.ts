@@ -193,3 +193,47 @@ describe.each(['webcrypto', 'noble'] as const)('interop smoke (%s backend)', (ba
     });
   }
 });
+
+describe.each(['webcrypto', 'noble'] as const)('keys and records against libsignal 0.72.1 (%s backend)', (backend) => {
+  it('XEdDSA signatures verify in both directions (both Edwards sign bits), tampered ones do not', async () => {
+    P.setCryptoBackend(backend);
+    const signBits = new Set<number>();
+    for (let i = 0; i < 24; i++) {
+      const msg = crypto.getRandomValues(new Uint8Array(33 + i));
+      const ours = P.IdentityKeyPair.generate();
+      const sig = await ours.privateKey.sign(msg);
+      signBits.add(sig[63] >> 7);
+      expect(L072.PublicKey.deserialize(Buffer.from(ours.publicKey.serialize())).verify(Buffer.from(msg), Buffer.from(sig))).toBe(true);
+      const theirs = L072.IdentityKeyPair.generate();
+      const tsig = new Uint8Array(theirs.privateKey.sign(Buffer.from(msg)));
+      const theirPub = P.PublicKey.deserialize(theirs.publicKey.serialize());
+      expect(await theirPub.verifySignature(msg, tsig)).toBe(true);
+      tsig[i % 64] ^= 0x04;
+      expect(await theirPub.verifySignature(msg, tsig)).toBe(false);
+    }
+    expect(signBits.size).toBe(2);
+  });
+
+  it('X25519 agreement, identity key pairs and prekey records match libsignal byte for byte', async () => {
+    P.setCryptoBackend(backend);
+    const theirs = L072.IdentityKeyPair.generate();
+    const ours = P.IdentityKeyPair.deserialize(theirs.serialize());
+    expect(Buffer.from(ours.serialize()).equals(Buffer.from(theirs.serialize()))).toBe(true);
+    const peer = L072.PrivateKey.generate();
+    const shared = await ours.privateKey.agree(P.PublicKey.deserialize(peer.getPublicKey().serialize()));
+    expect(Buffer.from(shared).equals(theirs.privateKey.agree(peer.getPublicKey()))).toBe(true);
+
+    const spk = await P.generateSignedPreKey(ours, 42, 1_700_000_000_123);
+    const spkTheirs = L072.SignedPreKeyRecord.deserialize(Buffer.from(spk.serialize()));
+    expect([spkTheirs.id(), spkTheirs.timestamp()]).toEqual([42, 1_700_000_000_123]);
+    expect(Buffer.from(spkTheirs.serialize()).equals(Buffer.from(spk.serialize()))).toBe(true);
+    const kpk = await P.generateKyberPreKey(ours, 43, 5);
+    const kTheirs = L072.KyberPreKeyRecord.deserialize(Buffer.from(kpk.serialize()));
+    expect(Buffer.from(kTheirs.publicKey().serialize()).equals(Buffer.from(kpk.publicKey.serialize()))).toBe(true);
+    expect(theirs.publicKey.verify(kTheirs.publicKey().serialize(), kTheirs.signature())).toBe(true);
+    const [pk] = P.generatePreKeys(44, 1);
+    expect(L072.PreKeyRecord.deserialize(Buffer.from(pk.serialize())).id()).toBe(44);
+    const back = P.KyberPreKeyRecord.deserialize(L072.KyberPreKeyRecord.new(45, 9, L072.KEMKeyPair.generate(), Buffer.alloc(64)).serialize());
+    expect(back.id).toBe(45);
+  });
+});
