@@ -50,28 +50,27 @@ function compress(st: Int32Array, b: Uint8Array, off: number): void {
   st[7] = (st[7] + h) | 0;
 }
 
+const ST = new Int32Array(8);
+
 /** Hashes `parts` continuing from `start` after `prefixLen` bytes already absorbed (block-aligned). */
 function finish(start: Int32Array, prefixLen: number, parts: Uint8Array[], out: Uint8Array, outOff = 0): void {
-  const st = start.slice();
+  const st = ST;
+  st.set(start);
   let fill = 0;
   let total = prefixLen;
-  for (const p of parts) {
+  for (let pi = 0; pi < parts.length; pi++) {
+    const p = parts[pi];
+    const len = p.length;
+    total += len;
     let i = 0;
-    total += p.length;
-    if (fill > 0) {
-      const n = Math.min(64 - fill, p.length);
-      BLOCK.set(p.subarray(0, n), fill);
-      fill += n;
-      i = n;
+    if (fill === 0) for (; i + 64 <= len; i += 64) compress(st, p, i);
+    while (i < len) {
+      BLOCK[fill++] = p[i++];
       if (fill === 64) {
         compress(st, BLOCK, 0);
         fill = 0;
+        for (; i + 64 <= len; i += 64) compress(st, p, i);
       }
-    }
-    for (; i + 64 <= p.length; i += 64) compress(st, p, i);
-    if (i < p.length) {
-      BLOCK.set(p.subarray(i), 0);
-      fill = p.length - i;
     }
   }
   BLOCK[fill++] = 0x80;
