@@ -65,6 +65,8 @@ export class Migration20261125000003_messaging extends Migration {
       );`);
     this.addSql(`create index envelopes_recipient_idx on envelopes (recipient_device, id);`);
     this.addSql(`create index envelopes_message_idx on envelopes (message_id);`);
+    // retention sweep: oldest undelivered envelopes first
+    this.addSql(`create index envelopes_created_at_idx on envelopes (created_at);`);
     this.addSql(`
       create table message_receipts (
         message_id uuid not null references messages (id) on delete cascade,

@@ -4,8 +4,8 @@
  * - disappearing messages whose expires_at has passed (their envelopes, receipts and reactions go by
  *   cascade), each announced as a conversationEvent 'expired';
  * - envelopes nobody acknowledged within the retention period (ENVELOPE_RETENTION_DAYS, default 30).
- *   They are taken from the head of the queue table (lowest ids, i.e. oldest first), so a sweep reads only
- *   what it deletes plus one batch. Envelopes of removed devices go at once through the foreign key cascade.
+ *   Found through the index on created_at, oldest first, so a sweep reads only what it deletes. Envelopes
+ *   of removed devices go at once through the foreign key cascade.
  */
 import type { Knex } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
@@ -49,11 +49,11 @@ export class MessageSweeper {
     for (;;) {
       const rows = await query<{ n: number }>(
         this.knex,
-        `with head as (select id, created_at from envelopes order by id limit ?),
-              del as (delete from envelopes e using head
-                       where e.id = head.id and head.created_at < now() - ?::int * interval '1 day' returning e.id)
+        `with del as (delete from envelopes where id in (
+                         select id from envelopes where created_at < now() - ?::int * interval '1 day' order by created_at limit ?)
+                       returning id)
          select count(*)::int as n from del`,
-        [this.batch, this.opts.retentionDays],
+        [this.opts.retentionDays, this.batch],
       );
       staleEnvelopes += rows[0].n;
       if (rows[0].n < this.batch) break;
