@@ -230,7 +230,7 @@ export async function signalEncrypt(plaintext: Uint8Array, address: ProtocolAddr
   if (!(await s.identity.isTrustedIdentity(address, state.remoteIdentity, 'sending')))
     throw new ProtocolError('UntrustedIdentity', `untrusted identity key for ${address.toString()}`);
   await s.identity.saveIdentity(address, state.remoteIdentity);
-  await s.session.storeSession(address, new SessionRecord(state, record.previous));
+  await s.session.storeSession(address, new SessionRecord(state, record.previous.slice()));
   return result;
 }
 
@@ -309,7 +309,7 @@ async function decryptWithRecord(record: SessionRecord, message: SignalMessage, 
   };
   if (record.current) {
     const r = await attempt(record.current);
-    if (r) return { ...r, record: new SessionRecord(r.state, record.previous) };
+    if (r) return { ...r, record: new SessionRecord(r.state, record.previous.slice()) };
   }
   for (let i = 0; i < record.previous.length; i++) {
     const r = await attempt(record.previous[i]);
