@@ -4,8 +4,12 @@
  */
 import { Migration20261125000001_accounts } from './Migration20261125000001_accounts.js';
 import { Migration20261125000003_messaging } from './Migration20261125000003_messaging.js';
+import { Migration20261125000004_calls } from './Migration20261125000004_calls.js';
+import { Migration20261125000005_attachments } from './Migration20261125000005_attachments.js';
 
 export const migrationsList = [
   { name: 'Migration20261125000001_accounts', class: Migration20261125000001_accounts },
   { name: 'Migration20261125000003_messaging', class: Migration20261125000003_messaging },
+  { name: 'Migration20261125000004_calls', class: Migration20261125000004_calls },
+  { name: 'Migration20261125000005_attachments', class: Migration20261125000005_attachments },
 ];

@@ -26,6 +26,7 @@ import { createLogger } from './ops/logger.js';
 import { createMetrics } from './ops/metrics.js';
 import { createEventBus } from './realtime/pubsub.js';
 import { createServices, type Services } from './services.js';
+import { handleAttachmentRequest } from './attachments/attachments.http.js';
 
 export interface App {
   services: Services;
@@ -140,6 +141,10 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     });
     const path = (req.url ?? '/').split('?')[0];
     try {
+      if (path === '/attachments' || path.startsWith('/attachments/')) {
+        await handleAttachmentRequest(services, req, res, path);
+        return;
+      }
       if (path === '/health') {
         try {
           await services.knex.raw('select 1');
@@ -270,6 +275,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   })();
 
   if (config.messageSweepIntervalMs > 0) services.messageSweeper.start(config.messageSweepIntervalMs);
+  if (config.callSweepIntervalMs > 0) services.callSweeper.start(config.callSweepIntervalMs);
+  if (config.attachmentSweepIntervalMs > 0) services.attachmentSweeper.start(config.attachmentSweepIntervalMs);
   let stopped = false;
   return {
     services,
@@ -287,6 +294,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       if (stopped) return;
       stopped = true;
       await services.messageSweeper.stop();
+      await services.callSweeper.stop();
+      await services.attachmentSweeper.stop();
       await removals.return?.(undefined);
       for (const ws of wss.clients) ws.close(1001, 'Server shutting down');
       await wsServer.dispose();

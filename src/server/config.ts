@@ -49,6 +49,18 @@ export interface Config {
   envelopeRetentionDays: number;
   /** MESSAGE_SWEEP_INTERVAL_MS (default 60000): how often expired messages and old envelopes are purged (0 = never). */
   messageSweepIntervalMs: number;
+  /** CALL_RING_TIMEOUT_SECONDS (default 45): a call nobody answers within this is MISSED. */
+  callRingTimeoutSeconds: number;
+  /** CALL_SWEEP_INTERVAL_MS (default 5000): how often overdue ringing calls are marked missed (0 = never). */
+  callSweepIntervalMs: number;
+  /** BLOB_DIR (default DATA_DIR/blobs): where the local blob store keeps encrypted attachments. */
+  blobDir: string;
+  /** MAX_ATTACHMENT_BYTES (default 104857600 = 100 MiB): largest attachment upload (ciphertext bytes); larger is 413. */
+  maxAttachmentBytes: number;
+  /** ATTACHMENT_UNBOUND_TTL_SECONDS (default 86400): uploads never attached to a message are deleted after this. */
+  attachmentUnboundTtlSeconds: number;
+  /** ATTACHMENT_SWEEP_INTERVAL_MS (default 60000): how often blobs of deleted, expired or never-sent messages are deleted (0 = never). */
+  attachmentSweepIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -151,5 +163,11 @@ export function loadConfig(env: Env = process.env): Config {
     sendRatePerSecond: int(env, 'SEND_RATE_PER_SECOND', 1, 1, 1_000_000),
     envelopeRetentionDays: int(env, 'ENVELOPE_RETENTION_DAYS', 30, 1, 3650),
     messageSweepIntervalMs: int(env, 'MESSAGE_SWEEP_INTERVAL_MS', 60_000, 0, 86_400_000),
+    callRingTimeoutSeconds: int(env, 'CALL_RING_TIMEOUT_SECONDS', 45, 1, 3600),
+    callSweepIntervalMs: int(env, 'CALL_SWEEP_INTERVAL_MS', 5_000, 0, 86_400_000),
+    blobDir: env.BLOB_DIR || `${env.DATA_DIR || './.data'}/blobs`,
+    maxAttachmentBytes: int(env, 'MAX_ATTACHMENT_BYTES', 100 * 1024 * 1024, 1, 64 * 1024 * 1024 * 1024),
+    attachmentUnboundTtlSeconds: int(env, 'ATTACHMENT_UNBOUND_TTL_SECONDS', 86_400, 60, 365 * 86_400),
+    attachmentSweepIntervalMs: int(env, 'ATTACHMENT_SWEEP_INTERVAL_MS', 60_000, 0, 86_400_000),
   };
 }

@@ -8,6 +8,10 @@ import { ConversationsService } from './conversations/conversations.service.js';
 import { MessagesService } from './messages/messages.service.js';
 import { MemoryRateLimiter } from './messages/send-limiter.js';
 import { MessageSweeper } from './messages/sweeper.js';
+import { AttachmentSweeper, AttachmentsService } from './attachments/attachments.service.js';
+import { LocalDirBlobStore } from './attachments/blob-store.js';
+import { CallsService } from './calls/calls.service.js';
+import { CallSweeper } from './calls/calls.sweeper.js';
 import type { Metrics } from './ops/metrics.js';
 import type { EventBus } from './realtime/pubsub.js';
 
@@ -24,6 +28,13 @@ export interface Services {
   messages: MessagesService;
   /** Purges expired messages and envelopes past retention; started and stopped with the app. */
   messageSweeper: MessageSweeper;
+  calls: CallsService;
+  /** Marks ringing calls past CALL_RING_TIMEOUT_SECONDS missed; started and stopped with the app. */
+  callSweeper: CallSweeper;
+  /** Encrypted attachment metadata and access; blobs behind `attachments.store` (a BlobStore). */
+  attachments: AttachmentsService;
+  /** Deletes blobs of deleted or expired messages and never-sent uploads; started and stopped with the app. */
+  attachmentSweeper: AttachmentSweeper;
 }
 
 export function createServices(deps: { config: Config; orm: MikroORM; bus: EventBus; log: Logger; metrics: Metrics }): Services {
@@ -34,5 +45,9 @@ export function createServices(deps: { config: Config; orm: MikroORM; bus: Event
   const conversations = new ConversationsService(knex, bus);
   const messages = new MessagesService(knex, bus, conversations, config, new MemoryRateLimiter(), deps.log);
   const messageSweeper = new MessageSweeper(knex, bus, { retentionDays: config.envelopeRetentionDays, log: deps.log });
-  return { ...deps, knex, tokens, accounts, conversations, messages, messageSweeper };
+  const calls = new CallsService(knex, bus, conversations, config);
+  const callSweeper = new CallSweeper(calls, deps.log);
+  const attachments = new AttachmentsService(knex, new LocalDirBlobStore(config.blobDir), config, deps.log);
+  const attachmentSweeper = new AttachmentSweeper(attachments, deps.log);
+  return { ...deps, knex, tokens, accounts, conversations, messages, messageSweeper, calls, callSweeper, attachments, attachmentSweeper };
 }

@@ -2,5 +2,7 @@
 import { Device, DeviceLinkCode, User } from '../accounts/account.entity.js';
 import { Conversation, ConversationMember } from '../conversations/conversation.entity.js';
 import { Envelope, Message, MessageReaction, MessageReceipt } from '../messages/message.entity.js';
+import { Call, CallParticipant } from '../calls/call.entity.js';
+import { Attachment, MessageAttachment } from '../attachments/attachment.entity.js';
 
-export const entities = [User, Device, DeviceLinkCode, Conversation, ConversationMember, Message, Envelope, MessageReceipt, MessageReaction];
+export const entities = [User, Device, DeviceLinkCode, Conversation, ConversationMember, Message, Envelope, MessageReceipt, MessageReaction, Call, CallParticipant, Attachment, MessageAttachment];

@@ -4,6 +4,8 @@ import './types.js';
 import '../accounts/accounts.graphql.js';
 import '../conversations/conversations.graphql.js';
 import '../messages/messages.graphql.js';
+import '../calls/calls.graphql.js';
+import '../attachments/attachments.graphql.js';
 import { builder } from './builder.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -1,0 +1,396 @@
+/**
+ * Calls in a conversation: history (calls + call_participants) and the state machine; signaling is relayed
+ * as live events only (never stored).
+ *
+ * Call status: RINGING -> ONGOING (someone accepted) -> COMPLETED (fewer than two joined remain);
+ * RINGING -> DECLINED (every callee declined), CANCELLED (the caller hung up), MISSED (nobody answered
+ * within CALL_RING_TIMEOUT_SECONDS; set by CallSweeper, or at once by an accept that comes too late).
+ * Participant state: the caller starts JOINED, everyone else RINGING; then JOINED / DECLINED / LEFT / MISSED.
+ *
+ * Every transition runs in one transaction that locks the call row (SELECT ... FOR UPDATE), so concurrent
+ * accepts, declines, hang-ups and the ring-timeout sweep (an UPDATE ... WHERE status = 'RINGING') serialize
+ * on it; events are published after commit to every participant (topic callEvent, per user).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Knex } from '@mikro-orm/postgresql';
+import { decodeCursor, encodeCursor, uuidOrNull } from '../accounts/accounts.service.js';
+import type { Config } from '../config.js';
+import type { ConversationsService, Page } from '../conversations/conversations.service.js';
+import { query, queryOne, type Sql } from '../db/sql.js';
+import type { AuthDevice } from '../graphql/context.js';
+import { InvalidInputError, NotFoundError } from '../graphql/errors.js';
+import type { EventBus } from '../realtime/pubsub.js';
+import { type CallAction, CallSignalTargetError, type CallStatus, IllegalCallTransitionError } from './calls.errors.js';
+
+export const CALL_MEDIA = ['AUDIO', 'VIDEO'] as const;
+export type CallMedia = (typeof CALL_MEDIA)[number];
+export const PARTICIPANT_STATES = ['RINGING', 'JOINED', 'DECLINED', 'LEFT', 'MISSED'] as const;
+export type ParticipantState = (typeof PARTICIPANT_STATES)[number];
+export const CALL_EVENT_KINDS = ['RINGING', 'ACCEPTED', 'DECLINED', 'LEFT', 'ENDED', 'MISSED', 'CANCELLED'] as const;
+export type CallEventKind = (typeof CALL_EVENT_KINDS)[number];
+/** Signal ciphertext message types: 2 = whisper (SignalMessage), 3 = prekey (PreKeySignalMessage). */
+export const SIGNAL_TYPES = [2, 3] as const;
+
+export type CallsConfig = Pick<Config, 'callRingTimeoutSeconds' | 'maxEnvelopeBytes' | 'maxEnvelopesPerSend'>;
+
+export interface CallRow {
+  id: string;
+  conversationId: string;
+  callerUserId: string;
+  callerDeviceUuid: string;
+  media: CallMedia;
+  status: CallStatus;
+  startedAt: Date;
+  answeredAt: Date | null;
+  endedAt: Date | null;
+  /** Seconds from the first answer to the end; null unless the call was answered and has ended. */
+  durationSeconds: number | null;
+}
+
+/** A call as one participant sees it. */
+export interface CallView extends CallRow {
+  viewerUserId: string;
+  viewerState: ParticipantState;
+  /** started_at as PostgreSQL text (microseconds), for cursors. */
+  startedKey: string;
+}
+
+export interface CallParticipantRow {
+  callId: string;
+  userId: string;
+  state: ParticipantState;
+  deviceUuid: string | null;
+  joinedAt: Date | null;
+  leftAt: Date | null;
+}
+
+export interface CallSignalInput {
+  /** Device.id (uuid) of the target device. */
+  deviceId: string;
+  type: number;
+  ciphertext: Uint8Array;
+}
+
+const CALL_COLS = `c.id, c.conversation_id as "conversationId", c.caller_user_id as "callerUserId", c.caller_device_uuid as "callerDeviceUuid",
+  c.media, c.status, c.started_at as "startedAt", c.answered_at as "answeredAt", c.ended_at as "endedAt",
+  case when c.answered_at is not null and c.ended_at is not null then floor(extract(epoch from c.ended_at - c.answered_at))::int end as "durationSeconds"`;
+
+const VIEW_SELECT = `select ${CALL_COLS}, me.user_id as "viewerUserId", me.state as "viewerState", me.started_at::text as "startedKey"
+  from call_participants me join calls c on c.id = me.call_id`;
+
+/**
+ * Marks overdue ringing calls missed (at most `limit`, optionally one call): callees still ringing become
+ * MISSED, joined ones (the caller) LEFT. Returns the call ids. Safe across instances: the row locks and the
+ * status recheck make a call go RINGING -> MISSED once, and never after an accept committed.
+ */
+function missOverdueSql(oneCall: boolean): string {
+  return `with c as (
+      update calls set status = 'MISSED', ended_at = now()
+       where id in (select id from calls
+                     where status = 'RINGING' and started_at <= now() - ?::int * interval '1 second' ${oneCall ? 'and id = ?' : ''}
+                     order by started_at limit ? for update skip locked)
+       returning id),
+    p as (
+      update call_participants cp set state = case when cp.state = 'RINGING' then 'MISSED' else 'LEFT' end, left_at = now()
+        from c where cp.call_id = c.id and cp.state in ('RINGING', 'JOINED')
+      returning cp.call_id)
+    select c.id, (select count(*) from p)::int as n from c`;
+}
+
+export class CallsService {
+  constructor(
+    private readonly knex: Knex,
+    private readonly bus: EventBus,
+    private readonly conversations: ConversationsService,
+    private readonly config: CallsConfig,
+  ) {}
+
+  /** Starts a call in a conversation the caller is in: every other member's devices ring. */
+  async start(auth: AuthDevice, conversationId: string, media: CallMedia): Promise<CallView> {
+    if (!CALL_MEDIA.includes(media)) throw new InvalidInputError('media', `expected one of ${CALL_MEDIA.join(', ')}`);
+    await this.conversations.requireMember(this.knex, conversationId, auth.userId);
+    const id = randomUUID();
+    const users = await this.knex.transaction(async (trx) => {
+      await query(trx, `insert into calls (id, conversation_id, caller_user_id, caller_device_uuid, media, status) values (?, ?, ?, ?, ?, 'RINGING')`, [
+        id,
+        conversationId,
+        auth.userId,
+        auth.deviceUuid,
+        media,
+      ]);
+      return query<{ userId: string }>(
+        trx,
+        `insert into call_participants (call_id, user_id, state, started_at, device_uuid, joined_at)
+         select c.id, cm.user_id, case when cm.user_id = c.caller_user_id then 'JOINED' else 'RINGING' end, c.started_at,
+                case when cm.user_id = c.caller_user_id then c.caller_device_uuid end,
+                case when cm.user_id = c.caller_user_id then c.started_at end
+           from calls c join conversation_members cm on cm.conversation_id = c.conversation_id
+          where c.id = ?
+         returning user_id as "userId"`,
+        [id],
+      );
+    });
+    if (users.length < 2) {
+      // a conversation with nobody else in it (e.g. a group everyone else left): nothing to ring
+      await query(this.knex, 'delete from calls where id = ?', [id]);
+      throw new InvalidInputError('conversationId', 'nobody else is in this conversation');
+    }
+    this.publish(
+      id,
+      users.map((u) => u.userId),
+      'RINGING',
+      auth.userId,
+    );
+    return this.get(auth.userId, id);
+  }
+
+  accept(auth: AuthDevice, callId: string): Promise<CallView> {
+    return this.transition(auth, callId, 'ACCEPT', async (trx, call, me) => {
+      if (call.status !== 'RINGING' && call.status !== 'ONGOING') throw illegal(call, me, 'ACCEPT', 'the call has ended');
+      if (call.callerUserId === auth.userId) throw illegal(call, me, 'ACCEPT', 'it is your own call');
+      if (me !== 'RINGING') throw illegal(call, me, 'ACCEPT', `you already ${me === 'JOINED' ? 'joined' : 'left'} it`);
+      await query(
+        trx,
+        `update call_participants set state = 'JOINED', device_uuid = ?, joined_at = now(), left_at = null where call_id = ? and user_id = ?`,
+        [auth.deviceUuid, callId, auth.userId],
+      );
+      if (call.status === 'RINGING') await query(trx, `update calls set status = 'ONGOING', answered_at = now() where id = ?`, [callId]);
+      return 'ACCEPTED';
+    });
+  }
+
+  decline(auth: AuthDevice, callId: string): Promise<CallView> {
+    return this.transition(auth, callId, 'DECLINE', async (trx, call, me) => {
+      if (call.status !== 'RINGING' && call.status !== 'ONGOING') throw illegal(call, me, 'DECLINE', 'the call has ended');
+      if (call.callerUserId === auth.userId) throw illegal(call, me, 'DECLINE', 'it is your own call (cancel it instead)');
+      if (me !== 'RINGING') throw illegal(call, me, 'DECLINE', 'it is not ringing for you');
+      await query(trx, `update call_participants set state = 'DECLINED', left_at = now() where call_id = ? and user_id = ?`, [callId, auth.userId]);
+      if (call.status === 'RINGING') {
+        // the last callee to decline a call nobody answered ends it
+        const ended = await query(
+          trx,
+          `update calls set status = 'DECLINED', ended_at = now()
+            where id = ? and not exists (select 1 from call_participants where call_id = ? and state = 'RINGING')
+           returning id`,
+          [callId, callId],
+        );
+        if (ended.length) await query(trx, `update call_participants set state = 'LEFT', left_at = now() where call_id = ? and state = 'JOINED'`, [callId]);
+      }
+      return 'DECLINED';
+    });
+  }
+
+  /** The caller hangs up before anyone answered. */
+  cancel(auth: AuthDevice, callId: string): Promise<CallView> {
+    return this.transition(auth, callId, 'CANCEL', async (trx, call, me) => {
+      if (call.callerUserId !== auth.userId) throw illegal(call, me, 'CANCEL', 'only the caller can cancel');
+      if (call.status !== 'RINGING') throw illegal(call, me, 'CANCEL', 'only a ringing call can be cancelled');
+      await this.cancelIn(trx, callId);
+      return 'CANCELLED';
+    });
+  }
+
+  /**
+   * Hang up: a joined participant leaves. The call is COMPLETED when fewer than two joined remain (a 1:1
+   * call ends when either side hangs up). The caller hanging up a call still ringing cancels it.
+   */
+  end(auth: AuthDevice, callId: string): Promise<CallView> {
+    return this.transition(auth, callId, 'END', async (trx, call, me) => {
+      if (call.status !== 'RINGING' && call.status !== 'ONGOING') throw illegal(call, me, 'END', 'the call has already ended');
+      if (me !== 'JOINED') throw illegal(call, me, 'END', 'you are not in the call');
+      if (call.status === 'RINGING') {
+        await this.cancelIn(trx, callId);
+        return 'CANCELLED';
+      }
+      await query(trx, `update call_participants set state = 'LEFT', left_at = now() where call_id = ? and user_id = ?`, [callId, auth.userId]);
+      const ended = await query(
+        trx,
+        `update calls set status = 'COMPLETED', ended_at = now()
+          where id = ? and (select count(*) from call_participants where call_id = ? and state = 'JOINED') < 2
+         returning id`,
+        [callId, callId],
+      );
+      if (!ended.length) return 'LEFT';
+      await query(
+        trx,
+        `update call_participants set state = case when state = 'RINGING' then 'MISSED' else 'LEFT' end, left_at = now()
+          where call_id = ? and state in ('RINGING', 'JOINED')`,
+        [callId],
+      );
+      return 'ENDED';
+    });
+  }
+
+  private async cancelIn(trx: Sql, callId: string): Promise<void> {
+    await query(trx, `update calls set status = 'CANCELLED', ended_at = now() where id = ?`, [callId]);
+    await query(
+      trx,
+      `update call_participants set state = case when state = 'RINGING' then 'MISSED' else 'LEFT' end, left_at = now()
+        where call_id = ? and state in ('RINGING', 'JOINED')`,
+      [callId],
+    );
+  }
+
+  /**
+   * Locks the call, checks the caller is a participant (else NotFound, as for a call that does not exist),
+   * applies `fn`, commits, publishes. A ringing call past its timeout is first marked missed (committed),
+   * then the action is refused from MISSED.
+   */
+  private async transition(
+    auth: AuthDevice,
+    callId: string,
+    action: CallAction,
+    fn: (trx: Knex.Transaction, call: CallRow, me: ParticipantState) => Promise<CallEventKind>,
+  ): Promise<CallView> {
+    const id = uuidOrNull(callId);
+    if (!id) throw new NotFoundError('Call', callId);
+    const outcome = await this.knex.transaction(async (trx) => {
+      const call = await queryOne<CallRow & { overdue: boolean; me: ParticipantState | null }>(
+        trx,
+        `select ${CALL_COLS}, c.status = 'RINGING' and c.started_at <= now() - ?::int * interval '1 second' as overdue,
+                (select state from call_participants where call_id = c.id and user_id = ?) as me
+           from calls c where c.id = ? for update`,
+        [this.config.callRingTimeoutSeconds, auth.userId, id],
+      );
+      if (!call || !call.me) throw new NotFoundError('Call', callId);
+      if (call.overdue) {
+        await query(trx, missOverdueSql(true), [this.config.callRingTimeoutSeconds, id, 1]);
+        return { kind: 'MISSED' as const, refused: illegal({ status: 'MISSED' }, call.me === 'RINGING' ? 'MISSED' : 'LEFT', action, 'nobody answered in time') };
+      }
+      return { kind: await fn(trx, call, call.me), refused: null };
+    });
+    const users = await query<{ userId: string }>(this.knex, 'select user_id as "userId" from call_participants where call_id = ?', [id]);
+    this.publish(
+      id,
+      users.map((u) => u.userId),
+      outcome.kind,
+      outcome.kind === 'MISSED' ? null : auth.userId,
+    );
+    if (outcome.refused) throw outcome.refused;
+    return this.get(auth.userId, id);
+  }
+
+  private publish(callId: string, userIds: string[], kind: CallEventKind, actorUserId: string | null): void {
+    for (const u of userIds) this.bus.publish('callEvent', u, { callId, kind, actorUserId });
+  }
+
+  /** Marks overdue ringing calls missed, in batches; publishes MISSED to their participants. Returns the call ids. */
+  async sweepMissed(batchSize = 500): Promise<string[]> {
+    const ids: string[] = [];
+    for (;;) {
+      const rows = await query<{ id: string }>(this.knex, missOverdueSql(false), [this.config.callRingTimeoutSeconds, batchSize]);
+      ids.push(...rows.map((r) => r.id));
+      if (rows.length < batchSize) break;
+    }
+    if (ids.length) {
+      const parts = await query<{ callId: string; userId: string }>(
+        this.knex,
+        'select call_id as "callId", user_id as "userId" from call_participants where call_id = any(?::uuid[])',
+        [ids],
+      );
+      for (const p of parts) this.bus.publish('callEvent', p.userId, { callId: p.callId, kind: 'MISSED', actorUserId: null });
+    }
+    return ids;
+  }
+
+  /** A call as `userId` sees it; NotFound unless `userId` is a participant. */
+  async get(userId: string, callId: string): Promise<CallView> {
+    const row = await queryOne<CallView>(this.knex, `${VIEW_SELECT} where me.user_id = ? and me.call_id = ?`, [userId, uuidOrNull(callId)]);
+    if (!row) throw new NotFoundError('Call', callId);
+    return row;
+  }
+
+  /** The user's calls (as caller or callee), newest first; the cursor is the last row's (startedAt, id). */
+  async history(userId: string, first: number, after: string | null): Promise<Page<CallView>> {
+    if (!Number.isInteger(first) || first < 1 || first > 100) throw new InvalidInputError('first', 'expected 1..100');
+    const params: unknown[] = [userId];
+    let cursorSql = '';
+    if (after) {
+      const [at, id] = decodeCursor(after);
+      if (!uuidOrNull(id) || !/^\d{4}-\d\d-\d\d [\d:.+-]+$/.test(at)) throw new InvalidInputError('after', 'malformed cursor');
+      cursorSql = 'and (me.started_at, me.call_id) < (?::timestamptz, ?::uuid)';
+      params.push(at, id);
+    }
+    params.push(first + 1);
+    const rows = await query<CallView>(
+      this.knex,
+      `${VIEW_SELECT} where me.user_id = ? ${cursorSql} order by me.started_at desc, me.call_id desc limit ?`,
+      params,
+    );
+    const hasNextPage = rows.length > first;
+    const items = rows.slice(0, first);
+    const last = items[items.length - 1];
+    return { items, hasNextPage, endCursor: last ? encodeCursor([last.startedKey, last.id]) : null };
+  }
+
+  async participants(callIds: readonly string[]): Promise<Map<string, CallParticipantRow[]>> {
+    const rows = await query<CallParticipantRow>(
+      this.knex,
+      `select call_id as "callId", user_id as "userId", state, device_uuid as "deviceUuid", joined_at as "joinedAt", left_at as "leftAt"
+         from call_participants where call_id = any(?::uuid[]) order by joined_at nulls last, user_id`,
+      [callIds],
+    );
+    const out = new Map<string, CallParticipantRow[]>();
+    for (const r of rows) {
+      let l = out.get(r.callId);
+      if (!l) out.set(r.callId, (l = []));
+      l.push(r);
+    }
+    return out;
+  }
+
+  /**
+   * Relays encrypted signaling payloads (offer, answer, ICE candidates, hangup: opaque to the server) to
+   * devices of the call's participants, as live events only. The sender must be a participant still ringing
+   * or joined, the call active, every target a device of a participant (not the sending device). All or
+   * nothing. Returns the number of payloads relayed. Devices that are offline miss them: nothing is stored.
+   */
+  async sendSignal(auth: AuthDevice, callId: string, envelopes: CallSignalInput[]): Promise<number> {
+    const id = uuidOrNull(callId);
+    if (!id) throw new NotFoundError('Call', callId);
+    if (envelopes.length < 1 || envelopes.length > this.config.maxEnvelopesPerSend) {
+      throw new InvalidInputError('envelopes', `expected 1..${this.config.maxEnvelopesPerSend}`);
+    }
+    const seen = new Set<string>();
+    envelopes.forEach((e, i) => {
+      if (!e.ciphertext.length || e.ciphertext.length > this.config.maxEnvelopeBytes) {
+        throw new InvalidInputError(`envelopes[${i}].ciphertext`, `expected 1..${this.config.maxEnvelopeBytes} bytes`);
+      }
+      if (!(SIGNAL_TYPES as readonly number[]).includes(e.type)) throw new InvalidInputError(`envelopes[${i}].type`, 'expected 2 (whisper) or 3 (prekey)');
+      if (seen.has(e.deviceId)) throw new InvalidInputError(`envelopes[${i}].deviceId`, 'device listed twice');
+      seen.add(e.deviceId);
+    });
+    const targets = [...seen];
+    const row = await queryOne<CallRow & { me: ParticipantState | null; allowed: string[] }>(
+      this.knex,
+      `select ${CALL_COLS},
+              (select state from call_participants where call_id = c.id and user_id = ?) as me,
+              coalesce((select json_agg(d.id) from devices d
+                          join call_participants cp on cp.call_id = c.id and cp.user_id = d.user_id and cp.state in ('RINGING', 'JOINED')
+                         where d.id = any(?::uuid[]) and d.id <> ?), '[]') as allowed
+         from calls c where c.id = ?`,
+      [auth.userId, targets.filter((t) => uuidOrNull(t)), auth.deviceUuid, id],
+    );
+    if (!row || !row.me) throw new NotFoundError('Call', callId);
+    if (row.status !== 'RINGING' && row.status !== 'ONGOING') throw illegal(row, row.me, 'SIGNAL', 'the call has ended');
+    if (row.me !== 'RINGING' && row.me !== 'JOINED') throw illegal(row, row.me, 'SIGNAL', 'you left the call');
+    const allowed = new Set(row.allowed);
+    const refused = targets.filter((t) => !allowed.has(t));
+    if (refused.length) throw new CallSignalTargetError(refused);
+    for (const e of envelopes) {
+      this.bus.publish('callSignal', e.deviceId, {
+        callId: id,
+        fromUserId: auth.userId,
+        fromDeviceUuid: auth.deviceUuid,
+        fromDeviceId: auth.deviceId,
+        type: e.type,
+        ciphertext: Buffer.from(e.ciphertext).toString('base64'),
+      });
+    }
+    return envelopes.length;
+  }
+}
+
+function illegal(call: Pick<CallRow, 'status'>, me: ParticipantState | null, action: CallAction, reason: string): IllegalCallTransitionError {
+  return new IllegalCallTransitionError(call.status, action, me, reason);
+}
