@@ -17,6 +17,10 @@ export interface Target {
   serverRss(): number;
   /** Envelopes still queued on the server. */
   pendingEnvelopes(): Promise<number>;
+  /** Queues `count` envelopes for device `index` while it is offline (where the target supports it). */
+  seedBacklog?(index: number, count: number): Promise<void>;
+  /** Drops whatever is queued for device `index`. */
+  clearQueue?(index: number): Promise<void>;
   stop(): Promise<void>;
 }
 

@@ -237,6 +237,7 @@ export class AccountsService {
     });
     this.authCache.delete(deviceUuid);
     this.bus.publish('deviceRemoved', { deviceUuid, userId: auth.userId });
+    this.bus.publish('inboxControl', deviceUuid, { removed: true });
     this.bus.publish('deviceListChanged', auth.userId, { userId: auth.userId });
     return removed;
   }

@@ -5,7 +5,7 @@
  * duplicated wake-up loses or duplicates nothing. Envelopes stay queued until acknowledged: a new stream
  * (after a reconnect) starts again from the oldest unacknowledged one.
  *
- * One live stream per device: opening one publishes `inboxOpened`; every other stream of that device, on
+ * One live stream per device: opening one publishes `inboxControl { openedStreamId }`; every other stream of that device, on
  * any instance, ends with `CONNECTED_ELSEWHERE` (Signal's 4409 "connected elsewhere").
  *
  * Built on a Repeater so that a client closing the subscription ends the stream at once, even while it is
@@ -69,22 +69,15 @@ export function inboxStream<E extends { id: string }>(opts: {
       wake.notify();
     });
     const stored = bus.subscribe('envelopeStored', deviceUuid);
-    const opened = bus.subscribe('inboxOpened', deviceUuid);
-    const removed = bus.subscribe('deviceRemoved');
+    const control = bus.subscribe('inboxControl', deviceUuid);
     pump(stored, () => wake.notify());
-    pump(opened, (p) => {
-      if (p.streamId !== streamId) {
-        ended = 'CONNECTED_ELSEWHERE';
-        wake.notify();
-      }
+    pump(control, (p) => {
+      if (p.removed) ended = 'DEVICE_REMOVED';
+      else if (p.openedStreamId !== streamId) ended = 'CONNECTED_ELSEWHERE';
+      else return;
+      wake.notify();
     });
-    pump(removed, (p) => {
-      if (p.deviceUuid === deviceUuid) {
-        ended = 'DEVICE_REMOVED';
-        wake.notify();
-      }
-    });
-    bus.publish('inboxOpened', deviceUuid, { streamId });
+    bus.publish('inboxControl', deviceUuid, { openedStreamId: streamId });
     try {
       let last: string | null = null;
       let drained = false;
@@ -109,7 +102,7 @@ export function inboxStream<E extends { id: string }>(opts: {
       }
     } finally {
       openStreams--;
-      await Promise.all([stored.return?.(), opened.return?.(), removed.return?.()]);
+      await Promise.all([stored.return?.(), control.return?.()]);
       stop();
     }
   });

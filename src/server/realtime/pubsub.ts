@@ -16,8 +16,8 @@ export type Topics = {
   preKeysLow: [deviceUuid: string, payload: { deviceUuid: string; oneTime: number; kyberOneTime: number }];
   /** A user's presence may have changed (a first socket opened or a last one closed somewhere). */
   presenceChanged: [userId: string, payload: { userId: string }];
-  /** An inbox stream opened for a device; any other open stream of that device ends. */
-  inboxOpened: [deviceUuid: string, payload: { streamId: string }];
+  /** Control of a device's inbox streams: another stream opened (the others end), or the device was removed. */
+  inboxControl: [deviceUuid: string, payload: { openedStreamId?: string; removed?: boolean }];
   /** Ephemeral typing state of a user in a conversation; never stored. */
   typing: [conversationId: string, payload: { conversationId: string; userId: string; typing: boolean }];
   /** An envelope was queued for a device (published after commit, one per recipient device); scoped by device uuid. */
