@@ -422,6 +422,23 @@ describe('delete for everyone, disappearing messages, reactions', () => {
     expect(rows.rows[0].n).toBe(0);
   });
 
+  it('the sweeper runs on its own schedule while the app runs (MESSAGE_SWEEP_INTERVAL_MS)', async () => {
+    const fast = await startServer({ sendRateBurst: 1000, messageSweepIntervalMs: 200 });
+    try {
+      const [a, b] = [await user(fast), await user(fast)];
+      const d = await direct(a, b, fast);
+      const m = await send(a, d, envelopes([{ id: b.deviceUuid }]), { expiresIn: 1 }, fast);
+      expect(m.__typename).toBe('Message');
+      const count = async () => (await fast.app.services.knex.raw('select count(*)::int as n from messages where id = ?', [m.id])).rows[0].n;
+      expect(await count()).toBe(1);
+      const deadline = Date.now() + 5_000;
+      while ((await count()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(await count()).toBe(0);
+    } finally {
+      await fast.stop();
+    }
+  });
+
   it('purges envelopes nobody acknowledged within the retention period, in batches', async () => {
     const { MessageSweeper } = await import('../../src/server/messages/sweeper.js');
     const [a, b] = [await user(), await user()];
