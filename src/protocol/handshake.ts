@@ -3,7 +3,7 @@
 // bundle) and recipient (Bob, who owns it). Bob's signed prekey doubles as his first ratchet key.
 import { utf8 } from './bytes.js';
 import { KYBER_AWARE_VERSION, PRE_KYBER_VERSION } from './consts.js';
-import { importForAgreement, type IdentityKeyPair, type KeyPair, type PublicKey } from './curve.js';
+import { generateKeyPair, importForAgreement, type IdentityKeyPair, type KeyPair, type PublicKey } from './curve.js';
 import type { Rng } from './bytes.js';
 import { hkdfSha256 } from './kdf.js';
 import type { KyberKeyPair, KyberPublicKey } from './kyber.js';
@@ -91,9 +91,21 @@ export interface RecipientParams {
   theirIdentity: PublicKey;
   theirBaseKey: PublicKey;
   kyberCiphertext?: Uint8Array;
+  /** the ratchet key of the message that carries the handshake: its DH step is started early */
+  theirRatchetKey?: PublicKey;
+  rng?: Rng;
 }
 
-export async function initializeRecipientSession(p: RecipientParams): Promise<SessionState> {
+/** The recipient's first DH ratchet step, computed alongside the handshake (see below). */
+export interface PrecomputedRatchetStep {
+  state: SessionState;
+  theirRatchetKey: PublicKey;
+  ourNewKey: KeyPair;
+  dhReceiving: Uint8Array;
+  dhSending: Uint8Array;
+}
+
+export async function initializeRecipientSession(p: RecipientParams): Promise<{ state: SessionState; ratchetStep?: PrecomputedRatchetStep }> {
   await importForAgreement([
     p.ourIdentity.privateKey,
     p.ourSignedPreKey.privateKey,
@@ -101,6 +113,25 @@ export async function initializeRecipientSession(p: RecipientParams): Promise<Se
     p.theirIdentity,
     p.theirBaseKey,
   ]);
+  // The message that carries the handshake always starts a DH ratchet step (its ratchet key is new
+  // to the session whose sending chain is our signed prekey): start both of its agreements now too,
+  // so they run with the handshake's while Kyber decapsulates. A bad key here is not a handshake
+  // failure; decryption reports it.
+  let step: Promise<{ ourNewKey: KeyPair; dhReceiving: Uint8Array; dhSending: Uint8Array } | undefined> = Promise.resolve(undefined);
+  if (p.theirRatchetKey) {
+    const their = p.theirRatchetKey;
+    try {
+      const ourNewKey = await generateKeyPair(p.rng);
+      await importForAgreement([their]);
+      const both = Promise.all([p.ourSignedPreKey.privateKey.agree(their), ourNewKey.privateKey.agree(their)]);
+      step = both.then(
+        ([dhReceiving, dhSending]) => ({ ourNewKey, dhReceiving, dhSending }),
+        () => undefined,
+      );
+    } catch {
+      step = Promise.resolve(undefined);
+    }
+  }
   const dhs = [
     p.ourSignedPreKey.privateKey.agree(p.theirIdentity),
     p.ourIdentity.privateKey.agree(p.theirBaseKey),
@@ -122,5 +153,6 @@ export async function initializeRecipientSession(p: RecipientParams): Promise<Se
     aliceBaseKey: p.theirBaseKey.serialize(),
   });
   state.senderChain = { ratchetKey: p.ourSignedPreKey.publicKey, ratchetPrivateKey: p.ourSignedPreKey.privateKey, chainKey };
-  return state;
+  const done = await step;
+  return { state, ratchetStep: done && p.theirRatchetKey ? { state, theirRatchetKey: p.theirRatchetKey, ...done } : undefined };
 }

@@ -6,7 +6,7 @@ import { assertBytes, assertInstance, assertRng, assertTimestamp, assertUint32, 
 import { MAX_FORWARD_JUMPS, MAX_UNACKNOWLEDGED_SESSION_AGE_MS } from './consts.js';
 import { generateKeyPair, IdentityKeyPair, PublicKey, SIGNATURE_LENGTH } from './curve.js';
 import { isProtocolError, ProtocolError } from './errors.js';
-import { initializeInitiatorSession, initializeRecipientSession } from './handshake.js';
+import { initializeInitiatorSession, initializeRecipientSession, type PrecomputedRatchetStep } from './handshake.js';
 import { aes256CbcDecrypt, aes256CbcEncrypt } from './kdf.js';
 import { KyberPublicKey } from './kyber.js';
 import { PreKeySignalMessage, SignalMessage } from './messages.js';
@@ -164,7 +164,8 @@ async function processPreKeyMessage(
   address: ProtocolAddress,
   message: PreKeySignalMessage,
   s: ProtocolStores,
-): Promise<{ preKeyId?: number; kyberPreKeyId?: number }> {
+  rng: Rng | undefined,
+): Promise<{ preKeyId?: number; kyberPreKeyId?: number; ratchetStep?: PrecomputedRatchetStep }> {
   const theirIdentity = message.identityKey;
   if (!(await s.identity.isTrustedIdentity(address, theirIdentity, 'receiving')))
     throw new ProtocolError('UntrustedIdentity', `untrusted identity key for ${address.toString()}`);
@@ -185,7 +186,7 @@ async function processPreKeyMessage(
   if (message.kyber && !kyberPreKey) throw new ProtocolError('InvalidKyberPreKeyId', `no Kyber prekey with id ${message.kyber.preKeyId}`);
   if (message.preKeyId !== undefined && !oneTimePreKey) throw new ProtocolError('InvalidPreKeyId', `no prekey with id ${message.preKeyId}`);
 
-  const state = await initializeRecipientSession({
+  const { state, ratchetStep } = await initializeRecipientSession({
     ourIdentity,
     ourSignedPreKey: { publicKey: signedPreKey.publicKey, privateKey: signedPreKey.privateKey },
     ourOneTimePreKey: oneTimePreKey ? { publicKey: oneTimePreKey.publicKey, privateKey: oneTimePreKey.privateKey } : undefined,
@@ -193,11 +194,13 @@ async function processPreKeyMessage(
     theirIdentity,
     theirBaseKey: message.baseKey,
     kyberCiphertext: message.kyber?.ciphertext,
+    theirRatchetKey: message.message.senderRatchetKey,
+    rng,
   });
   state.localRegistrationId = localRegistrationId;
   state.remoteRegistrationId = message.registrationId;
   record.promoteState(state);
-  return { preKeyId: message.preKeyId, kyberPreKeyId: message.kyber?.preKeyId };
+  return { preKeyId: message.preKeyId, kyberPreKeyId: message.kyber?.preKeyId, ratchetStep };
 }
 
 // ---- encryption --------------------------------------------------------------------------------
@@ -236,9 +239,18 @@ export async function signalEncrypt(plaintext: Uint8Array, address: ProtocolAddr
 
 // ---- decryption --------------------------------------------------------------------------------
 
-async function getOrCreateReceiverChain(state: SessionState, theirRatchetKey: PublicKey, rng: Rng | undefined): Promise<ReceiverChain> {
+async function getOrCreateReceiverChain(state: SessionState, theirRatchetKey: PublicKey, rng: Rng | undefined, pre?: PrecomputedRatchetStep): Promise<ReceiverChain> {
   const existing = state.findReceiverChain(theirRatchetKey);
   if (existing) return existing;
+  if (pre && pre.theirRatchetKey.equals(theirRatchetKey) && pre.state.senderChain?.ratchetPrivateKey === state.senderChain?.ratchetPrivateKey) {
+    const receiving = kdfRootKey(state.rootKey, pre.dhReceiving);
+    const sending = kdfRootKey(receiving.rootKey, pre.dhSending);
+    state.rootKey = sending.rootKey;
+    state.addReceiverChain(theirRatchetKey, receiving.chainKey);
+    state.previousCounter = Math.max(state.senderChain!.chainKey.index - 1, 0);
+    state.senderChain = { ratchetKey: pre.ourNewKey.publicKey, ratchetPrivateKey: pre.ourNewKey.privateKey, chainKey: sending.chainKey };
+    return state.findReceiverChain(theirRatchetKey)!;
+  }
   // DH ratchet step. Both agreements use their new ratchet key and are independent of each other
   // (only the KDF order matters), so they run concurrently.
   const sender = state.senderChain!;
@@ -280,11 +292,11 @@ function getOrCreateMessageKeys(chain: ReceiverChain, counter: number): MessageK
   return ck.messageKeys();
 }
 
-async function decryptWithState(state: SessionState, message: SignalMessage, rng: Rng | undefined): Promise<Uint8Array> {
+async function decryptWithState(state: SessionState, message: SignalMessage, rng: Rng | undefined, pre?: PrecomputedRatchetStep): Promise<Uint8Array> {
   if (!state.senderChain) throw new ProtocolError('InvalidMessage', 'session has no sender chain');
   if (message.messageVersion !== state.version)
     throw new ProtocolError('InvalidMessage', `message version ${message.messageVersion} does not match session version ${state.version}`);
-  const chain = await getOrCreateReceiverChain(state, message.senderRatchetKey, rng);
+  const chain = await getOrCreateReceiverChain(state, message.senderRatchetKey, rng, pre);
   const keys = getOrCreateMessageKeys(chain, message.counter);
   if (!message.verifyMac(state.remoteIdentity, state.localIdentity, keys.macKey)) throw new ProtocolError('InvalidMessage', 'MAC verification failed');
   const plaintext = aes256CbcDecrypt(keys.cipherKey, keys.iv, message.ciphertext);
@@ -293,12 +305,17 @@ async function decryptWithState(state: SessionState, message: SignalMessage, rng
 }
 
 /** Tries the current session, then the archived ones (promoting the one that works). */
-async function decryptWithRecord(record: SessionRecord, message: SignalMessage, rng: Rng | undefined): Promise<{ plaintext: Uint8Array; record: SessionRecord; state: SessionState }> {
+async function decryptWithRecord(
+  record: SessionRecord,
+  message: SignalMessage,
+  rng: Rng | undefined,
+  pre?: PrecomputedRatchetStep,
+): Promise<{ plaintext: Uint8Array; record: SessionRecord; state: SessionState }> {
   const errors: unknown[] = [];
   const attempt = async (original: SessionState): Promise<{ plaintext: Uint8Array; state: SessionState } | undefined> => {
     const state = original.clone();
     try {
-      return { plaintext: await decryptWithState(state, message, rng), state };
+      return { plaintext: await decryptWithState(state, message, rng, pre?.state === original ? pre : undefined), state };
     } catch (e) {
       if (isProtocolError(e, 'DuplicatedMessage')) throw e;
       // a tampered ratchet key can be a small-order point: still just an invalid message
@@ -351,14 +368,20 @@ export async function signalDecryptPreKey(body: Uint8Array, address: ProtocolAdd
   const message = PreKeySignalMessage.deserialize(body);
   const existing = await s.session.loadSession(address);
   const record = existing ? existing.copy() : new SessionRecord();
-  let used: { preKeyId?: number; kyberPreKeyId?: number };
+  let used: { preKeyId?: number; kyberPreKeyId?: number; ratchetStep?: PrecomputedRatchetStep };
   try {
-    used = await processPreKeyMessage(record, address, message, s);
+    used = await processPreKeyMessage(record, address, message, s, rng);
   } catch (e) {
     if (isProtocolError(e, 'InvalidKey')) throw new ProtocolError('InvalidMessage', e.message, { cause: e });
     throw e;
   }
-  const r = await decryptWithRecord(record, message.message, rng);
+  let r: Awaited<ReturnType<typeof decryptWithRecord>>;
+  try {
+    r = await decryptWithRecord(record, message.message, rng, used.ratchetStep);
+  } finally {
+    used.ratchetStep?.dhReceiving.fill(0);
+    used.ratchetStep?.dhSending.fill(0);
+  }
   await s.identity.saveIdentity(address, message.identityKey);
   await s.session.storeSession(address, r.record);
   if (used.preKeyId !== undefined) await s.preKey.removePreKey(used.preKeyId);
