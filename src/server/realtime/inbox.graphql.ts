@@ -50,7 +50,10 @@ builder.subscriptionField('inbox', (t) =>
       return inboxStream<EnvelopeRow>({
         deviceUuid: auth.deviceUuid,
         bus,
-        queue: { pending: (device, after, limit) => messages.pendingEnvelopes(device, after, limit) },
+        queue: {
+          pending: (device, after, limit) => messages.pendingEnvelopes(device, after, limit),
+          byIds: (device, ids) => messages.envelopesByIds(device, ids),
+        },
       });
     },
     resolve: (item: InboxItem<EnvelopeRow>) => (item.kind === 'envelope' ? item.envelope : item) as never,

@@ -1,9 +1,11 @@
 /**
  * The inbox stream of one device: first its pending envelopes in queue order, then one `drained` marker,
  * then envelopes live as they are stored. The queue in PostgreSQL is the source of truth; `envelopeStored`
- * events only wake the stream, which then reads the queue after the last envelope it sent, so a lost or
- * duplicated wake-up loses or duplicates nothing. Envelopes stay queued until acknowledged: a new stream
- * (after a reconnect) starts again from the oldest unacknowledged one.
+ * events wake the stream, which then reads the queue after the last envelope it sent. Envelope ids come
+ * from a sequence, and concurrent senders can commit a lower id after a higher one was already sent, so
+ * the ids announced by events are also fetched by id when they are below that mark. Envelopes stay queued
+ * until acknowledged: a new stream (after a reconnect) starts again from the oldest unacknowledged one,
+ * so nothing is lost even if an event is.
  *
  * One live stream per device: opening one publishes `inboxControl { openedStreamId }`; every other stream of that device, on
  * any instance, ends with `CONNECTED_ELSEWHERE` (Signal's 4409 "connected elsewhere").
@@ -20,6 +22,8 @@ export type InboxItem<E> = { kind: 'envelope'; envelope: E } | { kind: 'drained'
 export interface InboxQueue<E extends { id: string }> {
   /** Pending envelopes of the device with id > afterId (all if null), in queue order. */
   pending(deviceUuid: string, afterId: string | null, limit: number): Promise<E[]>;
+  /** The device's still-pending envelopes among `ids`. */
+  byIds(deviceUuid: string, ids: string[]): Promise<E[]>;
 }
 
 /** Wakes waiters; a waiter armed before a notify() is released by it even if it awaits later. */
@@ -46,6 +50,7 @@ function pump<T>(it: AsyncIterableIterator<T>, on: (v: T) => void): void {
   })();
 }
 
+const SENT_MEMORY = 20_000;
 let openStreams = 0;
 /** Live inbox streams in this process (for leak checks and metrics). */
 export const inboxStreamCount = () => openStreams;
@@ -70,7 +75,13 @@ export function inboxStream<E extends { id: string }>(opts: {
     });
     const stored = bus.subscribe('envelopeStored', deviceUuid);
     const control = bus.subscribe('inboxControl', deviceUuid);
-    pump(stored, () => wake.notify());
+    /** Announced ids not yet sent on this stream (only those below `last` need fetching by id). */
+    const announced = new Set<string>();
+    let last: bigint = -1n;
+    pump(stored, (p) => {
+      if (BigInt(p.envelopeId) <= last) announced.add(p.envelopeId);
+      wake.notify();
+    });
     pump(control, (p) => {
       if (p.removed) ended = 'DEVICE_REMOVED';
       else if (p.openedStreamId !== streamId) ended = 'CONNECTED_ELSEWHERE';
@@ -79,7 +90,12 @@ export function inboxStream<E extends { id: string }>(opts: {
     });
     bus.publish('inboxControl', deviceUuid, { openedStreamId: streamId });
     try {
-      let last: string | null = null;
+      /** Ids sent on this stream, most recent SENT_MEMORY of them (an announcement can arrive after its envelope was read). */
+      const sent = new Set<string>();
+      const remember = (id: string) => {
+        sent.add(id);
+        if (sent.size > SENT_MEMORY) sent.delete(sent.values().next().value!);
+      };
       let drained = false;
       while (!stopped) {
         if (ended) {
@@ -87,11 +103,24 @@ export function inboxStream<E extends { id: string }>(opts: {
           break;
         }
         const woken = wake.arm();
-        const page = await queue.pending(deviceUuid, last, pageSize);
+        const late = [...announced].filter((id) => !sent.has(id));
+        announced.clear();
+        const [page, stragglers] = await Promise.all([
+          queue.pending(deviceUuid, last < 0n ? null : last.toString(), pageSize),
+          late.length ? queue.byIds(deviceUuid, late) : Promise.resolve([] as E[]),
+        ]);
+        for (const envelope of stragglers) {
+          if (stopped || ended) break;
+          if (sent.has(envelope.id)) continue;
+          remember(envelope.id);
+          await push({ kind: 'envelope', envelope });
+        }
         for (const envelope of page) {
           if (stopped || ended) break;
+          last = BigInt(envelope.id);
+          if (sent.has(envelope.id)) continue;
+          remember(envelope.id);
           await push({ kind: 'envelope', envelope });
-          last = envelope.id;
         }
         if (stopped || ended || page.length === pageSize) continue;
         if (!drained) {
