@@ -225,19 +225,25 @@ export class MessagesService {
         `with m as (
            insert into messages (id, conversation_id, sender_user_id, sender_device_uuid, sender_device_id, client_message_id,
                                  content_type, reply_to, recipient_count, expires_at)
-           values (?, ?, ?, ?, ?, ?, ?, ?, ?, now() + ?::int * interval '1 second')
+           select ?::uuid, c.conversation_id, ?::uuid, ?::uuid, ?::int, ?::text, ?::text, ?::uuid, ?::int, now() + ?::int * interval '1 second'
+             from conversation_members c where c.conversation_id = ?::uuid and c.user_id = ?::uuid
            on conflict (sender_device_uuid, client_message_id) do nothing
            returning *),
          e as (
+           -- only devices of current participants: a member removed (or a device deleted) since the read
+           -- above receives nothing
            insert into envelopes (recipient_device, message_id, type, ciphertext)
-           select r.d, m.id, r.t, r.c from m, unnest(?::uuid[], ?::smallint[], ?::bytea[]) as r(d, t, c)
+           select r.d, m.id, r.t, r.c
+             from m, unnest(?::uuid[], ?::smallint[], ?::bytea[]) as r(d, t, c)
+             join devices d on d.id = r.d
+             join conversation_members cm on cm.user_id = d.user_id
+            where cm.conversation_id = m.conversation_id
            returning id, recipient_device)
          select ${MESSAGE_COLS('m')},
                 coalesce((select json_agg(json_build_object('id', e.id::text, 'device', e.recipient_device)) from e), '[]') as envelopes
            from m`,
         [
           id,
-          conversationId,
           auth.userId,
           auth.deviceUuid,
           auth.deviceId,
@@ -246,6 +252,8 @@ export class MessagesService {
           replyTo,
           recipientCount,
           expiresIn,
+          conversationId,
+          auth.userId,
           input.envelopes.map((e) => e.deviceId),
           input.envelopes.map((e) => e.type),
           input.envelopes.map((e) => Buffer.from(e.ciphertext.buffer, e.ciphertext.byteOffset, e.ciphertext.byteLength)),
@@ -262,7 +270,9 @@ export class MessagesService {
         auth.deviceUuid,
         cmid,
       ]);
-      return this.view(auth.userId, first!.id);
+      // (or the sender left the conversation since the read above)
+      if (!first) throw new NotFoundError('Conversation', input.conversationId);
+      return this.view(auth.userId, first.id);
     }
     const { envelopes, ...message } = stored;
     for (const e of envelopes) this.bus.publish('envelopeStored', e.device, { envelopeId: e.id });
@@ -278,6 +288,15 @@ export class MessagesService {
       deviceUuid,
       after,
       limit,
+    ]);
+  }
+
+  /** The device's still-queued envelopes among `ids`, in queue order (ids of other devices are ignored). */
+  async envelopesByIds(deviceUuid: string, ids: readonly string[]): Promise<EnvelopeRow[]> {
+    if (ids.length === 0) return [];
+    return query<EnvelopeRow>(this.knex, `${ENVELOPE_SELECT} where e.recipient_device = ? and e.id = any(?::bigint[]) order by e.id`, [
+      deviceUuid,
+      bigintIds('ids', ids),
     ]);
   }
 
