@@ -9,10 +9,10 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
 const outDir = process.env.CODEGEN_OUT_DIR ?? 'src/client/generated/';
 
 const config: CodegenConfig = {
-  schema: 'schema/schema.graphql',
+  schema: process.env.CODEGEN_SCHEMA ?? 'schema/schema.graphql',
   documents: ['src/client/operations/*.graphql'],
   ignoreNoDocuments: false,
-  silent: true,
+  silent: false,
   generates: {
     [outDir.endsWith('/') ? outDir : `${outDir}/`]: {
       preset: 'client',
@@ -28,6 +28,7 @@ const config: CodegenConfig = {
           ID: { input: 'string', output: 'string' },
           Bytes: { input: 'string', output: 'string' },
           DateTime: { input: 'string', output: 'string' },
+          UInt32: { input: 'number', output: 'number' },
         },
       },
     },

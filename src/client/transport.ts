@@ -37,7 +37,7 @@ export class Transport {
   }
 
   /** Runs a query or mutation over HTTP. `auth: false` sends no token (register, link, token). */
-  async request<R, V>(doc: TypedDocumentString<R, V>, variables: V, opts: { auth?: boolean } = {}): Promise<R> {
+  async request<R, V>(doc: TypedDocumentString<R, V>, variables: NoInfer<V>, opts: { auth?: boolean } = {}): Promise<R> {
     const token = opts.auth === false ? null : await this.opts.getToken();
     let res: Response;
     try {
@@ -72,8 +72,10 @@ export class Transport {
     this.ws = createClient({
       url: this.wsUrl,
       webSocketImpl: impl,
-      lazy: true,
-      lazyCloseTimeout: 1_000,
+      // Non-lazy: the socket stays up between subscriptions (the inbox is always open anyway), and
+      // graphql-ws 6's lazy mode can reject an unobserved promise when unsubscribing during a retry wait.
+      lazy: false,
+      onNonLazyError: () => {},
       keepAlive: 10_000,
       retryAttempts: Number.POSITIVE_INFINITY,
       shouldRetry: () => true,
@@ -94,7 +96,7 @@ export class Transport {
   }
 
   /** Subscribes; returns the unsubscribe function. Errors are delivered typed to `sink.error`. */
-  subscribe<R, V>(doc: TypedDocumentString<R, V>, variables: V, sink: Sink<R>): () => void {
+  subscribe<R, V>(doc: TypedDocumentString<R, V>, variables: NoInfer<V>, sink: Sink<R>): () => void {
     return this.socket().subscribe<R>(
       { query: doc.toString(), variables: variables as Record<string, unknown> },
       {
@@ -116,7 +118,12 @@ export class Transport {
   async close(): Promise<void> {
     const ws = this.ws;
     this.ws = null;
-    await ws?.dispose();
+    try {
+      // graphql-ws awaits a connection attempt in flight, which rejects when the server is unreachable
+      await ws?.dispose();
+    } catch {
+      // closing anyway
+    }
   }
 }
 

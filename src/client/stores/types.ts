@@ -5,7 +5,17 @@
  * both built on `KeyValueClientStore` over a byte key-value backend, which is the one thing a new
  * backend (IndexedDB, SQLite...) has to provide.
  */
-import type { IdentityKeyPair, ProtocolAddress, ProtocolStores, SessionRecord } from '../../protocol/index.js';
+import type {
+  IdentityKeyPair,
+  IdentityKeyStore,
+  KyberPreKeyStore,
+  PreKeyStore,
+  ProtocolAddress,
+  ProtocolStores,
+  SessionRecord,
+  SessionStore,
+  SignedPreKeyStore,
+} from '../../protocol/index.js';
 import type { MessageContent } from '../content.js';
 
 /** A byte key-value backend. Keys are printable ASCII; `set` must be atomic per key. */
@@ -68,7 +78,14 @@ export interface MessageStore {
 }
 
 /** Everything a MessagingClient needs persisted. */
-export interface ClientStore extends ProtocolStores, MessageStore {
+export interface ClientStore
+  extends ProtocolStores,
+    SessionStore,
+    IdentityKeyStore,
+    PreKeyStore,
+    SignedPreKeyStore,
+    KyberPreKeyStore,
+    MessageStore {
   /** Creates the local identity (once per device). */
   initializeIdentity(identity: IdentityKeyPair, registrationId: number): Promise<void>;
   hasIdentity(): Promise<boolean>;
