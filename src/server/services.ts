@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { AccountsService } from './accounts/accounts.service.js';
 import { TokenService } from './accounts/auth.js';
 import type { Config } from './config.js';
+import { KeysService } from './keys/keys.service.js';
 import { ConversationsService } from './conversations/conversations.service.js';
 import { MessagesService } from './messages/messages.service.js';
 import { MemoryRateLimiter } from './messages/send-limiter.js';
@@ -13,6 +14,7 @@ import { LocalDirBlobStore } from './attachments/blob-store.js';
 import { CallsService } from './calls/calls.service.js';
 import { CallSweeper } from './calls/calls.sweeper.js';
 import type { Metrics } from './ops/metrics.js';
+import { RateLimiter } from './ratelimit/index.js';
 import type { EventBus } from './realtime/pubsub.js';
 
 export interface Services {
@@ -24,6 +26,9 @@ export interface Services {
   metrics: Metrics;
   tokens: TokenService;
   accounts: AccountsService;
+  /** Token buckets in PostgreSQL, shared by every domain's rate limits. */
+  rateLimiter: RateLimiter;
+  keys: KeysService;
   conversations: ConversationsService;
   messages: MessagesService;
   /** Purges expired messages and envelopes past retention; started and stopped with the app. */
@@ -42,6 +47,8 @@ export function createServices(deps: { config: Config; orm: MikroORM; bus: Event
   const knex = orm.em.getKnex();
   const tokens = new TokenService(config.jwtSecret, config.accessTokenTtlSeconds, config.externalAuth);
   const accounts = new AccountsService(knex, tokens, config, bus);
+  const rateLimiter = new RateLimiter(knex);
+  const keys = new KeysService(knex, config, bus, rateLimiter, deps.log);
   const conversations = new ConversationsService(knex, bus);
   const messages = new MessagesService(knex, bus, conversations, config, new MemoryRateLimiter(), deps.log);
   const messageSweeper = new MessageSweeper(knex, bus, { retentionDays: config.envelopeRetentionDays, log: deps.log });
@@ -49,5 +56,5 @@ export function createServices(deps: { config: Config; orm: MikroORM; bus: Event
   const callSweeper = new CallSweeper(calls, deps.log);
   const attachments = new AttachmentsService(knex, new LocalDirBlobStore(config.blobDir), config, deps.log);
   const attachmentSweeper = new AttachmentSweeper(attachments, deps.log);
-  return { ...deps, knex, tokens, accounts, conversations, messages, messageSweeper, calls, callSweeper, attachments, attachmentSweeper };
+  return { ...deps, knex, tokens, accounts, rateLimiter, keys, conversations, messages, messageSweeper, calls, callSweeper, attachments, attachmentSweeper };
 }

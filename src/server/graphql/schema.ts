@@ -2,6 +2,7 @@
 import { lexicographicSortSchema, printSchema } from 'graphql';
 import './types.js';
 import '../accounts/accounts.graphql.js';
+import '../keys/keys.graphql.js';
 import '../conversations/conversations.graphql.js';
 import '../messages/messages.graphql.js';
 import '../calls/calls.graphql.js';

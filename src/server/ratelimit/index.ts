@@ -1,0 +1,2 @@
+export { type Budget, budget, RateLimiter } from './rate-limiter.js';
+export { RateLimitBucket } from './rate-limit.entity.js';
