@@ -7,7 +7,6 @@ import type { Config } from './config.js';
 import { KeysService } from './keys/keys.service.js';
 import { ConversationsService } from './conversations/conversations.service.js';
 import { MessagesService } from './messages/messages.service.js';
-import { MemoryRateLimiter } from './messages/send-limiter.js';
 import { MessageSweeper } from './messages/sweeper.js';
 import { AttachmentSweeper, AttachmentsService } from './attachments/attachments.service.js';
 import { LocalDirBlobStore } from './attachments/blob-store.js';
@@ -50,7 +49,7 @@ export function createServices(deps: { config: Config; orm: MikroORM; bus: Event
   const rateLimiter = new RateLimiter(knex);
   const keys = new KeysService(knex, config, bus, rateLimiter, deps.log);
   const conversations = new ConversationsService(knex, bus);
-  const messages = new MessagesService(knex, bus, conversations, config, new MemoryRateLimiter(), deps.log);
+  const messages = new MessagesService(knex, bus, conversations, config, rateLimiter, deps.log);
   const messageSweeper = new MessageSweeper(knex, bus, { retentionDays: config.envelopeRetentionDays, log: deps.log });
   const calls = new CallsService(knex, bus, conversations, config);
   const callSweeper = new CallSweeper(calls, deps.log);

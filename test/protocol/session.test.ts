@@ -337,6 +337,23 @@ describe('limits (libsignal consts.rs)', () => {
   }, 60_000);
 });
 
+describe('unacknowledged sessions', () => {
+  it('stops sending PreKey messages on a session no reply confirmed for 30 days (injected clock)', async () => {
+    const alice = party('alice');
+    const bob = party('bob');
+    const t0 = 1_700_000_000_000;
+    await P.processPreKeyBundle(await publishBundle(bob), bob.address, alice.store, { now: t0 });
+    const ok = await P.signalEncrypt(te.encode('day 30'), bob.address, alice.store, { now: t0 + P.MAX_UNACKNOWLEDGED_SESSION_AGE_MS });
+    expect(ok.type).toBe(P.CiphertextMessageType.PreKey);
+    await expectCode(P.signalEncrypt(te.encode('day 31'), bob.address, alice.store, { now: t0 + P.MAX_UNACKNOWLEDGED_SESSION_AGE_MS + 1 }), 'NoSession');
+    // once bob answers, age no longer matters
+    expect(await decrypt(bob, alice, ok)).toBe('day 30');
+    await send(bob, alice, 'reply');
+    const later = await P.signalEncrypt(te.encode('day 400'), bob.address, alice.store, { now: t0 + 400 * 86_400_000 });
+    expect(later.type).toBe(P.CiphertextMessageType.Whisper);
+  });
+});
+
 describe('records and persistence', () => {
   it('round-trips a session through bytes mid-conversation (a store that only keeps bytes)', async () => {
     const [alice, bob] = await established();
