@@ -4,6 +4,7 @@
  * concurrency, the low-stock event, rotation grace, rate limits and cascade on device removal.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/server/config.js';
 import {
   CiphertextMessageType,
   generateKyberPreKey,
@@ -592,14 +593,64 @@ describe('at most once under concurrency', () => {
   it.skipIf(!onRealPostgres())('50 simultaneous claims on 10 one-time EC and 10 Kyber keys hand out each key once (real PostgreSQL)', () => concurrent(false));
   it.skipIf(onRealPostgres())('50 simultaneous claims hand out each key once (embedded PGlite: one connection, statements serialized)', () => concurrent(true));
 
-  it('claims use the (device, id) indexes: the plan does not scan the tables', async () => {
-    await s.app.services.knex.transaction(async (trx) => {
-      const plan = async (sql: string) => ((await trx.raw(`explain ${sql}`, [])).rows as { 'QUERY PLAN': string }[]).map((r) => r['QUERY PLAN']).join('\n');
-      await trx.raw('set local enable_seqscan = off'); // plans on tiny tables would scan; ask what the indexes allow
-      const ec = await plan(`select id from one_time_prekeys where device = '00000000-0000-4000-8000-000000000000' order by id limit 1 for update skip locked`);
-      expect(ec).toMatch(/one_time_prekeys_device_id_idx/);
-      const ky = await plan(`select id from kyber_prekeys where device = '00000000-0000-4000-8000-000000000000' and not last_resort order by id limit 1 for update skip locked`);
-      expect(ky).toMatch(/kyber_prekeys_one_time_idx/);
+  it('claims use the (device, id) indexes when the tables hold 100x more keys of other devices', async () => {
+    const knex = s.app.services.knex;
+    const tag = `bulk_${Date.now()}`;
+    // 200 other devices with 125 one-time EC and 125 Kyber keys each: 25,000 rows per table, 100x the device's own
+    await knex.raw(
+      `insert into users (id, username, display_name) select gen_random_uuid(), ? || '_' || g, 'bulk' from generate_series(1, 200) g`,
+      [tag],
+    );
+    await knex.raw(
+      `insert into devices (id, user_id, device_id, name, registration_id, identity_key, secret_hash)
+       select gen_random_uuid(), u.id, 1, 'bulk', 1, '\\x05'::bytea || decode(md5(u.id::text) || md5(u.username), 'hex'), 'x'
+         from users u where u.username like ? || '\\_%'`,
+      [tag],
+    );
+    const bulk = `(select d.id from devices d join users u on u.id = d.user_id where u.username like '${tag}\\_%')`;
+    await knex.raw(
+      `insert into one_time_prekeys (device, key_id, public_key)
+       select d.id, g, '\\x05'::bytea || decode(md5(d.id::text || g) || md5(g::text), 'hex') from ${bulk} d(id), generate_series(1, 125) g`,
+    );
+    await knex.raw(
+      `insert into kyber_prekeys (device, key_id, public_key, signature, last_resort)
+       select d.id, g, '\\x08'::bytea || decode(repeat('00', 1568), 'hex'), decode(repeat('00', 64), 'hex'), false from ${bulk} d(id), generate_series(1, 125) g`,
+    );
+    try {
+      await knex.raw('analyze one_time_prekeys');
+      await knex.raw('analyze kyber_prekeys');
+      const bob = await keyedUser(s.url);
+      await upload(s.url, bob.reg.token, uploadInput(await makeKeys(bob, { oneTime: 3, kyber: 3, signed: true, lastResort: true })));
+      const plan = async (sql: string) =>
+        ((await knex.raw(`explain ${sql}`, [bob.reg.deviceUuid])).rows as { 'QUERY PLAN': string }[]).map((r) => r['QUERY PLAN']).join('\n');
+      const ec = await plan(`select id from one_time_prekeys where device = ? order by id limit 1 for update skip locked`);
+      expect(ec).toMatch(/Index.*one_time_prekeys_device_id_idx/);
+      expect(ec).not.toMatch(/Seq Scan/);
+      const ky = await plan(`select id from kyber_prekeys where device = ? and not last_resort order by id limit 1 for update skip locked`);
+      expect(ky).toMatch(/Index.*kyber_prekeys_one_time_idx/);
+      expect(ky).not.toMatch(/Seq Scan/);
+      // and the claim itself is still right
+      const alice = await keyedUser(s.url);
+      const r = await gql(s.url, BUNDLES, { u: bob.reg.userId }, alice.reg.token);
+      expect(r.data.preKeyBundles.bundles[0]).toMatchObject({ preKey: { keyId: 1 }, kyberPreKey: { keyId: 1, lastResort: false } });
+    } finally {
+      await knex.raw(`delete from users where username like ? || '\\_%'`, [tag]);
+    }
+  });
+});
+
+describe('configuration', () => {
+  it('documents its defaults (7-day rotation grace, threshold 10, bucket of 6 + 1 per 600 s) and refuses bad values naming the variable', () => {
+    expect(loadConfig({})).toMatchObject({ keyRotationGraceSeconds: 604_800, preKeyLowThreshold: 10, preKeyFetchBurst: 6, preKeyFetchRefillSeconds: 600 });
+    expect(loadConfig({ PREKEY_FETCH_BURST: '20', PREKEY_FETCH_REFILL_SECONDS: '60', KEY_ROTATION_GRACE_SECONDS: '0' })).toMatchObject({
+      preKeyFetchBurst: 20,
+      preKeyFetchRefillSeconds: 60,
+      keyRotationGraceSeconds: 0,
     });
+    for (const name of ['KEY_ROTATION_GRACE_SECONDS', 'PREKEY_LOW_THRESHOLD', 'PREKEY_FETCH_BURST', 'PREKEY_FETCH_REFILL_SECONDS']) {
+      expect(() => loadConfig({ [name]: 'x' })).toThrow(ConfigError);
+      expect(() => loadConfig({ [name]: '-1' })).toThrow(name);
+    }
+    expect(() => loadConfig({ PREKEY_FETCH_BURST: '0' })).toThrow('PREKEY_FETCH_BURST');
   });
 });
