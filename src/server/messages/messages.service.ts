@@ -21,13 +21,17 @@ import type { AuthDevice } from '../graphql/context.js';
 import { ForbiddenError, InvalidInputError, NotFoundError } from '../graphql/errors.js';
 import type { EventBus } from '../realtime/pubsub.js';
 import { type DeviceRefShape, LimitExceededError, MismatchedDevicesError, StaleDevicesError } from './errors.js';
-import type { Limiter } from './send-limiter.js';
 
 export const CONTENT_TYPES = ['TEXT', 'IMAGE', 'VIDEO', 'AUDIO', 'FILE'] as const;
 export type ContentType = (typeof CONTENT_TYPES)[number];
 /** Signal ciphertext message types: 2 = whisper (SignalMessage), 3 = prekey (PreKeySignalMessage). */
 export const ENVELOPE_TYPES = [2, 3] as const;
 const MAX_EXPIRES_IN = 365 * 86_400;
+
+/** The rate limiter (src/server/ratelimit RateLimiter: PostgreSQL token buckets, throws RateLimitedError). */
+export interface Limiter {
+  take(key: string, budget: { burst: number; refillPerSecond: number }, cost?: number, what?: string): Promise<unknown>;
+}
 
 export type MessagingConfig = Pick<Config, 'maxEnvelopeBytes' | 'maxEnvelopesPerSend' | 'sendRateBurst' | 'sendRatePerSecond'>;
 
@@ -212,7 +216,8 @@ export class MessagesService {
       .map((e) => ref(expected.get(e.deviceId)!));
     if (stale.length) throw new StaleDevicesError(stale);
 
-    await this.limiter.take(`send:${auth.deviceUuid}`, { burst: this.config.sendRateBurst, refillPerSecond: this.config.sendRatePerSecond }, 1);
+    // Per sending device: SEND_RATE_BURST sends, refilled at SEND_RATE_PER_SECOND (one upsert on rate_limits).
+    await this.limiter.take(`send:${auth.deviceUuid}`, { burst: this.config.sendRateBurst, refillPerSecond: this.config.sendRatePerSecond }, 1, 'sendMessage');
 
     const recipientCount = new Set([...expected.values()].map((r) => r.userId).filter((u) => u !== auth.userId)).size;
     const expiresIn = input.expiresIn ?? rows[0].disappearingSeconds ?? null;
