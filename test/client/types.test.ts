@@ -59,7 +59,6 @@ describe('generated operation types', () => {
       const r = await compile(join(dir, 'tsconfig.json'));
       expect(r.code).not.toBe(0);
       const got = [...r.out.matchAll(/([\w.-]+\.ts)\((\d+),\d+\): error (TS\d+)/g)]
-        .filter((m) => r.out.includes(dir) && m[0])
         .map((m) => `${m[1]}(${m[2]}): ${m[3]}`);
       expect(expected.length).toBeGreaterThanOrEqual(6);
       expect(got.sort()).toEqual(expected.sort());
