@@ -293,8 +293,11 @@ export class KeysService {
         return after;
       });
     } catch (err) {
-      // a concurrent upload can only collide through the unique constraints if the lock above was bypassed
-      if (isUniqueViolation(err)) throw new InvalidInputError('keyId', 'a key id is already stored for this device');
+      // backstop: ids were checked under the device lock, so only a bypassed lock reaches the constraints
+      if (isUniqueViolation(err)) {
+        const id = /=\([^,]+, (\d+)\)/.exec(String((err as { detail?: string }).detail ?? ''))?.[1];
+        throw new DuplicateKeyIdError('keyId', id ? Number(id) : 0, 'stored');
+      }
       throw err;
     }
     await this.maybePurgeAll();
