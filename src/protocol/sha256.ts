@@ -143,12 +143,13 @@ export function hmacSha256(key: Uint8Array, ...parts: Uint8Array[]): Uint8Array 
   return out;
 }
 
-const ZERO_SALT = new Uint8Array(32);
+/** HMAC keyed with the all-zero salt (message keys and the handshake use it): pads computed once. */
+const ZERO_SALT_HMAC = new HmacSha256(new Uint8Array(32));
 
-/** HKDF-SHA256; an absent or empty salt is HashLen zero bytes (RFC 5869 section 2.2). */
+/** HKDF-SHA256; an absent, empty or all-zero 32-byte salt is HashLen zero bytes (RFC 5869 section 2.2). */
 export function hkdfSha256(ikm: Uint8Array, salt: Uint8Array | undefined, info: Uint8Array, length: number): Uint8Array {
   if (length > 255 * 32) throw new Error('HKDF output too long');
-  const prk = hmacSha256(salt && salt.length ? salt : ZERO_SALT, ikm);
+  const prk = salt && salt.length ? hmacSha256(salt, ikm) : ZERO_SALT_HMAC.mac([ikm]);
   const h = new HmacSha256(prk);
   prk.fill(0);
   const blocks = Math.ceil(length / 32);
