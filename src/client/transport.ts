@@ -16,8 +16,8 @@ export interface TransportOptions {
   /** A WebSocket constructor; defaults to the global one (browsers). On Node 20 pass `ws`. */
   webSocketImpl?: unknown;
   fetch?: typeof fetch;
-  /** Returns a valid access token, or null for public operations. */
-  getToken: () => Promise<string | null>;
+  /** Returns a valid access token (a new one when `refresh`), or null for public operations. */
+  getToken: (opts?: { refresh?: boolean }) => Promise<string | null>;
   /** Called when the subscription socket (re)connects or closes. */
   onConnectionChange?: (state: 'connected' | 'closed') => void;
   /** Max back-off between reconnect attempts (ms). */
@@ -38,7 +38,16 @@ export class Transport {
 
   /** Runs a query or mutation over HTTP. `auth: false` sends no token (register, link, token). */
   async request<R, V>(doc: TypedDocumentString<R, V>, variables: NoInfer<V>, opts: { auth?: boolean } = {}): Promise<R> {
-    const token = opts.auth === false ? null : await this.opts.getToken();
+    try {
+      return await this.requestOnce(doc, variables, opts.auth === false ? null : await this.opts.getToken());
+    } catch (e) {
+      // a token refused before its expiry (server restarted with a new key, clock skew): one fresh try
+      if (!(e instanceof UnauthenticatedError) || opts.auth === false) throw e;
+      return this.requestOnce(doc, variables, await this.opts.getToken({ refresh: true }));
+    }
+  }
+
+  private async requestOnce<R, V>(doc: TypedDocumentString<R, V>, variables: V, token: string | null): Promise<R> {
     let res: Response;
     try {
       res = await this.fetchImpl(this.opts.url, {
