@@ -228,6 +228,21 @@ describe('transitions', () => {
     const states = Object.fromEntries(done.participants.map((p: any) => [p.userId, p.state]));
     expect(states).toEqual({ [a.userId]: 'LEFT', [b.userId]: 'DECLINED', [c.userId]: 'LEFT', [d.userId]: 'LEFT' });
   });
+
+  it('group call: members still ringing past the timeout of an answered call are marked missed; the call goes on and they may join late', async () => {
+    const a = await register(s.url);
+    const [b, c] = [await register(s.url), await register(s.url)];
+    const call = await start(a, await group(a, [b, c]));
+    await doAct('acceptCall', b, call.id);
+    await sleep(RING_TIMEOUT * 1000 + 300);
+    expect(await s.app.services.callSweeper.sweepOnce()).not.toContain(call.id);
+    const [cView] = (await history(c)).items;
+    expect(cView).toMatchObject({ id: call.id, status: 'ONGOING', viewerState: 'MISSED', missed: true });
+    // joining late is still possible while the call goes on
+    expect(await doAct('acceptCall', c, call.id)).toMatchObject({ __typename: 'Call', status: 'ONGOING', viewerState: 'JOINED', missed: false });
+    expect(await doAct('endCall', b, call.id)).toMatchObject({ status: 'ONGOING' });
+    expect(await doAct('endCall', a, call.id)).toMatchObject({ status: 'COMPLETED' });
+  });
 });
 
 describe('call history', () => {

@@ -167,7 +167,7 @@ builder.mutationFields((t) => ({
   }),
   acceptCall: t.field({
     type: CallRef,
-    description: 'Answer on this device. Allowed while the call rings for the caller of the mutation (also a group call in progress).',
+    description: 'Answer on this device: while the call rings for you, or join a call in progress (a group call) late, also after declining, missing or leaving it.',
     errors: transitionErrors,
     args: { callId: t.arg.id({ required: true }) },
     resolve: (_r, a, ctx) => ctx.services.calls.accept(requireAuth(ctx), String(a.callId)),

@@ -147,8 +147,9 @@ export class CallsService {
   accept(auth: AuthDevice, callId: string): Promise<CallView> {
     return this.transition(auth, callId, 'ACCEPT', async (trx, call, me) => {
       if (call.status !== 'RINGING' && call.status !== 'ONGOING') throw illegal(call, me, 'ACCEPT', 'the call has ended');
-      if (call.callerUserId === auth.userId) throw illegal(call, me, 'ACCEPT', 'it is your own call');
-      if (me !== 'RINGING') throw illegal(call, me, 'ACCEPT', `you already ${me === 'JOINED' ? 'joined' : 'left'} it`);
+      if (me === 'JOINED') throw illegal(call, me, 'ACCEPT', call.callerUserId === auth.userId && call.status === 'RINGING' ? 'it is your own call' : 'you already joined it');
+      // a call in progress (a group call) can be joined late, also after declining, missing or leaving it
+      if (call.status === 'RINGING' && me !== 'RINGING') throw illegal(call, me, 'ACCEPT', 'you declined it');
       await query(
         trx,
         `update call_participants set state = 'JOINED', device_uuid = ?, joined_at = now(), left_at = null where call_id = ? and user_id = ?`,
@@ -274,7 +275,10 @@ export class CallsService {
     for (const u of userIds) this.bus.publish('callEvent', u, { callId, kind, actorUserId });
   }
 
-  /** Marks overdue ringing calls missed, in batches; publishes MISSED to their participants. Returns the call ids. */
+  /**
+   * Marks overdue ringing calls missed, in batches, and members of answered group calls who are still ringing
+   * past the timeout; publishes MISSED to the users concerned. Returns the ids of the calls marked missed.
+   */
   async sweepMissed(batchSize = 500): Promise<string[]> {
     const ids: string[] = [];
     for (;;) {
@@ -282,14 +286,29 @@ export class CallsService {
       ids.push(...rows.map((r) => r.id));
       if (rows.length < batchSize) break;
     }
-    if (ids.length) {
-      const parts = await query<{ callId: string; userId: string }>(
+    const events: { callId: string; userId: string }[] = ids.length
+      ? await query<{ callId: string; userId: string }>(
+          this.knex,
+          'select call_id as "callId", user_id as "userId" from call_participants where call_id = any(?::uuid[])',
+          [ids],
+        )
+      : [];
+    // group calls answered by someone: members still ringing past the timeout missed it (the call goes on)
+    for (;;) {
+      const rows = await query<{ callId: string; userId: string }>(
         this.knex,
-        'select call_id as "callId", user_id as "userId" from call_participants where call_id = any(?::uuid[])',
-        [ids],
+        `update call_participants cp set state = 'MISSED', left_at = now()
+          where (cp.call_id, cp.user_id) in (
+                  select p.call_id, p.user_id from call_participants p join calls c on c.id = p.call_id
+                   where p.state = 'RINGING' and c.status = 'ONGOING' and p.started_at <= now() - ?::int * interval '1 second'
+                   limit ? for update of p skip locked)
+         returning cp.call_id as "callId", cp.user_id as "userId"`,
+        [this.config.callRingTimeoutSeconds, batchSize],
       );
-      for (const p of parts) this.bus.publish('callEvent', p.userId, { callId: p.callId, kind: 'MISSED', actorUserId: null });
+      events.push(...rows);
+      if (rows.length < batchSize) break;
     }
+    for (const e of events) this.bus.publish('callEvent', e.userId, { callId: e.callId, kind: 'MISSED', actorUserId: null });
     return ids;
   }
 
