@@ -398,6 +398,8 @@ describe('integrity, limits and access', () => {
     expect(JSON.parse(denied.body.toString())).toMatchObject({ error: { code: 'NOT_FOUND' } });
     await expect(downloadAttachment(base, stranger.token, id)).rejects.toMatchObject({ code: 'NotFound', status: 404 });
     expect((await raw('GET', '/attachments/../../etc/passwd', a.token)).status).toBe(404);
+    expect((await raw('GET', '/attachments/%E0%A4%A', a.token)).status).toBe(404);
+    expect((await raw('DELETE', `/attachments/${id}`, a.token)).status).toBe(405);
   });
 });
 

@@ -64,7 +64,12 @@ export async function handleAttachmentRequest(services: Services, req: IncomingM
     await upload(services, auth, req, res);
     return;
   }
-  const id = rest.startsWith('/') ? decodeURIComponent(rest.slice(1)) : null;
+  let id: string | null = null;
+  try {
+    id = rest.startsWith('/') ? decodeURIComponent(rest.slice(1)) : null;
+  } catch {
+    // malformed percent-encoding: no such attachment
+  }
   if (!id || id.includes('/')) {
     sendError(res, 404, 'NOT_FOUND', 'not found');
     return;
