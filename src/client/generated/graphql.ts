@@ -4,6 +4,40 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type ContentType =
+  | 'AUDIO'
+  | 'FILE'
+  | 'IMAGE'
+  | 'TEXT'
+  | 'VIDEO';
+
+export type ConversationKind =
+  | 'DIRECT'
+  | 'GROUP';
+
+export type CreateGroupInput = {
+  avatarUrl?: string | null | undefined;
+  /** Other users to add (the caller is always a member). */
+  memberIds: Array<string>;
+  name: string;
+};
+
+export type EnvelopeInput = {
+  ciphertext: string;
+  /** The recipient device’s Device.id (uuid), not its Signal device id. */
+  deviceId: string;
+  /** The registration id encrypted for; a mismatch gives StaleDevicesError. */
+  registrationId?: number | null | undefined;
+  /** 2 = whisper, 3 = prekey */
+  type: number;
+};
+
+/** SENT: stored; DELIVERED: every recipient user acknowledged it on a device; READ: every recipient user read it. */
+export type MessageStatus =
+  | 'DELIVERED'
+  | 'READ'
+  | 'SENT';
+
 export type NewDeviceInput = {
   /** 0x05 || 32-byte X25519 public key */
   identityKey: string;
@@ -12,12 +46,52 @@ export type NewDeviceInput = {
   registrationId: number;
 };
 
+/** A one-time EC prekey. */
+export type PreKeyInput = {
+  /** Unique per device among its one-time EC prekeys. */
+  keyId: number;
+  /** 0x05 || 32 bytes */
+  publicKey: string;
+};
+
 export type RegisterInput = {
   avatarUrl?: string | null | undefined;
   device: NewDeviceInput;
   displayName: string;
   /** 3-32 of [A-Za-z0-9_.-], unique case-insensitively */
   username: string;
+};
+
+export type SendMessageInput = {
+  /** Unique per sending device (1-64 chars): a retry with the same id stores nothing new. */
+  clientMessageId: string;
+  contentType: ContentType;
+  conversationId: string;
+  envelopes: Array<EnvelopeInput>;
+  /** Seconds until the message disappears (default: the conversation timer). */
+  expiresIn?: number | null | undefined;
+  replyTo?: string | null | undefined;
+};
+
+/** A signed prekey (EC or Kyber): signature = XEdDSA by the device's identity key over publicKey. */
+export type SignedPreKeyInput = {
+  keyId: number;
+  /** EC: 0x05 || 32 bytes; Kyber: 0x08 || 1568 bytes */
+  publicKey: string;
+  /** 64 bytes */
+  signature: string;
+};
+
+/** Every part is optional; a device needs a signed prekey before others can fetch its bundle. All keys and signatures are checked before anything is stored: one bad key refuses the whole upload. */
+export type UploadPreKeysInput = {
+  /** Replaces the last-resort Kyber key; the previous one stays stored (not handed out) for KEY_ROTATION_GRACE_SECONDS. */
+  lastResortKyberPreKey?: SignedPreKeyInput | null | undefined;
+  /** At most 100; added to the stock (at most 1000 stored). */
+  oneTimeKyberPreKeys?: Array<SignedPreKeyInput> | null | undefined;
+  /** At most 100; added to the stock (at most 1000 stored). */
+  oneTimePreKeys?: Array<PreKeyInput> | null | undefined;
+  /** Replaces the signed prekey; the previous one stays stored (not handed out) for KEY_ROTATION_GRACE_SECONDS. */
+  signedPreKey?: SignedPreKeyInput | null | undefined;
 };
 
 export type DeviceFieldsFragment = { id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null };
@@ -120,6 +194,176 @@ export type MyDevicesChangedSubscriptionVariables = Exact<{ [key: string]: never
 
 export type MyDevicesChangedSubscription = { myDevicesChanged: Array<{ id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null }> };
 
+export type ConversationFieldsFragment = { id: string, kind: ConversationKind, name: string | null, createdAt: string, lastMessageAt: string | null, unreadCount: number, disappearingSeconds: number | null, participants: Array<{ userId: string, user: { id: string, username: string, displayName: string, devices: Array<{ id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null }> } }> };
+
+export type CreateDirectConversationMutationVariables = Exact<{
+  userId: string;
+}>;
+
+
+export type CreateDirectConversationMutation = { createDirectConversation:
+    | { __typename: 'Conversation', id: string, kind: ConversationKind, name: string | null, createdAt: string, lastMessageAt: string | null, unreadCount: number, disappearingSeconds: number | null, participants: Array<{ userId: string, user: { id: string, username: string, displayName: string, devices: Array<{ id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null }> } }> }
+    | { __typename: 'InvalidInputError', code: string, message: string }
+    | { __typename: 'NotFoundError', code: string, message: string }
+   };
+
+export type CreateGroupMutationVariables = Exact<{
+  input: CreateGroupInput;
+}>;
+
+
+export type CreateGroupMutation = { createGroup:
+    | { __typename: 'Conversation', id: string, kind: ConversationKind, name: string | null, createdAt: string, lastMessageAt: string | null, unreadCount: number, disappearingSeconds: number | null, participants: Array<{ userId: string, user: { id: string, username: string, displayName: string, devices: Array<{ id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null }> } }> }
+    | { __typename: 'InvalidInputError', code: string, message: string }
+    | { __typename: 'NotFoundError', code: string, message: string }
+   };
+
+export type ConversationQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type ConversationQuery = { conversation:
+    | { __typename: 'Conversation', id: string, kind: ConversationKind, name: string | null, createdAt: string, lastMessageAt: string | null, unreadCount: number, disappearingSeconds: number | null, participants: Array<{ userId: string, user: { id: string, username: string, displayName: string, devices: Array<{ id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null }> } }> }
+    | { __typename: 'NotFoundError', code: string, message: string }
+   };
+
+export type ConversationsQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type ConversationsQuery = { conversations:
+    | { __typename: 'ConversationPage', items: Array<{ id: string, kind: ConversationKind, name: string | null, createdAt: string, lastMessageAt: string | null, unreadCount: number, disappearingSeconds: number | null, participants: Array<{ userId: string, user: { id: string, username: string, displayName: string, devices: Array<{ id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null }> } }> }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } }
+    | { __typename: 'InvalidInputError', code: string, message: string }
+   };
+
+export type PreKeyCountsFieldsFragment = { oneTime: number, kyberOneTime: number, signedPreKeyId: number | null, lastResortKyberPreKeyId: number | null };
+
+export type PreKeyCountsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type PreKeyCountsQuery = { preKeyCounts: { oneTime: number, kyberOneTime: number, signedPreKeyId: number | null, lastResortKyberPreKeyId: number | null } };
+
+export type UploadPreKeysMutationVariables = Exact<{
+  input: UploadPreKeysInput;
+}>;
+
+
+export type UploadPreKeysMutation = { uploadPreKeys:
+    | { __typename: 'DuplicateKeyIdError', code: string, message: string, field: string, keyId: number }
+    | { __typename: 'InvalidInputError', code: string, message: string, field: string }
+    | { __typename: 'InvalidKeyError', code: string, message: string, field: string }
+    | { __typename: 'InvalidSignatureError', code: string, message: string, field: string, keyId: number }
+    | { __typename: 'PreKeyCounts', oneTime: number, kyberOneTime: number, signedPreKeyId: number | null, lastResortKyberPreKeyId: number | null }
+   };
+
+export type PreKeyBundlesMutationVariables = Exact<{
+  userId: string;
+  deviceIds?: Array<number> | number | null | undefined;
+}>;
+
+
+export type PreKeyBundlesMutation = { preKeyBundles:
+    | { __typename: 'InvalidInputError', code: string, message: string }
+    | { __typename: 'NotFoundError', code: string, message: string }
+    | { __typename: 'PreKeyBundles', userId: string, bundles: Array<{ userId: string, deviceId: number, device: string, registrationId: number, identityKey: string, signedPreKey: { keyId: number, publicKey: string, signature: string }, preKey: { keyId: number, publicKey: string } | null, kyberPreKey: { keyId: number, publicKey: string, signature: string, lastResort: boolean } | null }> }
+    | { __typename: 'RateLimitedError', code: string, message: string, retryAfterSeconds: number }
+   };
+
+export type PreKeysLowSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type PreKeysLowSubscription = { preKeysLow: { oneTime: number, kyberOneTime: number } };
+
+export type MessageFieldsFragment = { id: string, conversationId: string, senderUserId: string, senderDeviceId: number, clientMessageId: string, contentType: ContentType, replyToId: string | null, expiresAt: string | null, createdAt: string, deleted: boolean, status: MessageStatus | null, receipts: Array<{ userId: string, deliveredAt: string | null, readAt: string | null }>, reactions: Array<{ userId: string, emoji: string, createdAt: string }> };
+
+export type DeviceRefFieldsFragment = { id: string, userId: string | null, deviceId: number | null, registrationId: number | null };
+
+export type EnvelopeFieldsFragment = { id: string, messageId: string, conversationId: string, senderUserId: string, senderDeviceId: number, senderDeviceUuid: string, type: number, ciphertext: string, createdAt: string };
+
+export type SendMessageMutationVariables = Exact<{
+  input: SendMessageInput;
+}>;
+
+
+export type SendMessageMutation = { sendMessage:
+    | { __typename: 'InvalidInputError', code: string, message: string }
+    | { __typename: 'LimitExceededError', code: string, message: string, field: string, max: number, actual: number }
+    | { __typename: 'Message', id: string, conversationId: string, senderUserId: string, senderDeviceId: number, clientMessageId: string, contentType: ContentType, replyToId: string | null, expiresAt: string | null, createdAt: string, deleted: boolean, status: MessageStatus | null, receipts: Array<{ userId: string, deliveredAt: string | null, readAt: string | null }>, reactions: Array<{ userId: string, emoji: string, createdAt: string }> }
+    | { __typename: 'MismatchedDevicesError', code: string, message: string, missing: Array<{ id: string, userId: string | null, deviceId: number | null, registrationId: number | null }>, extra: Array<{ id: string, userId: string | null, deviceId: number | null, registrationId: number | null }> }
+    | { __typename: 'NotFoundError', code: string, message: string }
+    | { __typename: 'RateLimitedError', code: string, message: string, retryAfterSeconds: number }
+    | { __typename: 'StaleDevicesError', code: string, message: string, stale: Array<{ id: string, userId: string | null, deviceId: number | null, registrationId: number | null }> }
+   };
+
+export type PendingEnvelopesQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type PendingEnvelopesQuery = { pendingEnvelopes:
+    | { __typename: 'EnvelopePage', items: Array<{ id: string, messageId: string, conversationId: string, senderUserId: string, senderDeviceId: number, senderDeviceUuid: string, type: number, ciphertext: string, createdAt: string }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } }
+    | { __typename: 'InvalidInputError', code: string, message: string }
+   };
+
+export type AcknowledgeEnvelopesMutationVariables = Exact<{
+  ids: Array<string> | string;
+}>;
+
+
+export type AcknowledgeEnvelopesMutation = { acknowledgeEnvelopes:
+    | { __typename: 'AcknowledgeResult', acknowledged: Array<string> }
+    | { __typename: 'InvalidInputError', code: string, message: string }
+    | { __typename: 'LimitExceededError', code: string, message: string }
+   };
+
+export type MessageQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type MessageQuery = { message:
+    | { __typename: 'Message', id: string, conversationId: string, senderUserId: string, senderDeviceId: number, clientMessageId: string, contentType: ContentType, replyToId: string | null, expiresAt: string | null, createdAt: string, deleted: boolean, status: MessageStatus | null, receipts: Array<{ userId: string, deliveredAt: string | null, readAt: string | null }>, reactions: Array<{ userId: string, emoji: string, createdAt: string }> }
+    | { __typename: 'NotFoundError', code: string, message: string }
+   };
+
+export type MarkReadMutationVariables = Exact<{
+  conversationId: string;
+  upToMessageId: string;
+}>;
+
+
+export type MarkReadMutation = { markRead:
+    | { __typename: 'Conversation', id: string, unreadCount: number }
+    | { __typename: 'NotFoundError', code: string, message: string }
+   };
+
+export type DeleteMessageMutationVariables = Exact<{
+  messageId: string;
+}>;
+
+
+export type DeleteMessageMutation = { deleteMessage:
+    | { __typename: 'ForbiddenError', code: string, message: string }
+    | { __typename: 'Message', id: string, conversationId: string, senderUserId: string, senderDeviceId: number, clientMessageId: string, contentType: ContentType, replyToId: string | null, expiresAt: string | null, createdAt: string, deleted: boolean, status: MessageStatus | null, receipts: Array<{ userId: string, deliveredAt: string | null, readAt: string | null }>, reactions: Array<{ userId: string, emoji: string, createdAt: string }> }
+    | { __typename: 'NotFoundError', code: string, message: string }
+   };
+
+export type SetReactionMutationVariables = Exact<{
+  messageId: string;
+  emoji?: string | null | undefined;
+}>;
+
+
+export type SetReactionMutation = { setReaction:
+    | { __typename: 'InvalidInputError', code: string, message: string }
+    | { __typename: 'Message', id: string, conversationId: string, senderUserId: string, senderDeviceId: number, clientMessageId: string, contentType: ContentType, replyToId: string | null, expiresAt: string | null, createdAt: string, deleted: boolean, status: MessageStatus | null, receipts: Array<{ userId: string, deliveredAt: string | null, readAt: string | null }>, reactions: Array<{ userId: string, emoji: string, createdAt: string }> }
+    | { __typename: 'NotFoundError', code: string, message: string }
+   };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -174,6 +418,91 @@ export const CredentialsFieldsFragmentDoc = new TypedDocumentString(`
   createdAt
   lastSeenAt
 }`, {"fragmentName":"CredentialsFields"}) as unknown as TypedDocumentString<CredentialsFieldsFragment, unknown>;
+export const ConversationFieldsFragmentDoc = new TypedDocumentString(`
+    fragment ConversationFields on Conversation {
+  id
+  kind
+  name
+  createdAt
+  lastMessageAt
+  unreadCount
+  disappearingSeconds
+  participants {
+    userId
+    user {
+      id
+      username
+      displayName
+      devices {
+        ...DeviceFields
+      }
+    }
+  }
+}
+    fragment DeviceFields on Device {
+  id
+  userId
+  deviceId
+  name
+  registrationId
+  identityKey
+  createdAt
+  lastSeenAt
+}`, {"fragmentName":"ConversationFields"}) as unknown as TypedDocumentString<ConversationFieldsFragment, unknown>;
+export const PreKeyCountsFieldsFragmentDoc = new TypedDocumentString(`
+    fragment PreKeyCountsFields on PreKeyCounts {
+  oneTime
+  kyberOneTime
+  signedPreKeyId
+  lastResortKyberPreKeyId
+}
+    `, {"fragmentName":"PreKeyCountsFields"}) as unknown as TypedDocumentString<PreKeyCountsFieldsFragment, unknown>;
+export const MessageFieldsFragmentDoc = new TypedDocumentString(`
+    fragment MessageFields on Message {
+  id
+  conversationId
+  senderUserId
+  senderDeviceId
+  clientMessageId
+  contentType
+  replyToId
+  expiresAt
+  createdAt
+  deleted
+  status
+  receipts {
+    userId
+    deliveredAt
+    readAt
+  }
+  reactions {
+    userId
+    emoji
+    createdAt
+  }
+}
+    `, {"fragmentName":"MessageFields"}) as unknown as TypedDocumentString<MessageFieldsFragment, unknown>;
+export const DeviceRefFieldsFragmentDoc = new TypedDocumentString(`
+    fragment DeviceRefFields on DeviceRef {
+  id
+  userId
+  deviceId
+  registrationId
+}
+    `, {"fragmentName":"DeviceRefFields"}) as unknown as TypedDocumentString<DeviceRefFieldsFragment, unknown>;
+export const EnvelopeFieldsFragmentDoc = new TypedDocumentString(`
+    fragment EnvelopeFields on Envelope {
+  id
+  messageId
+  conversationId
+  senderUserId
+  senderDeviceId
+  senderDeviceUuid
+  type
+  ciphertext
+  createdAt
+}
+    `, {"fragmentName":"EnvelopeFields"}) as unknown as TypedDocumentString<EnvelopeFieldsFragment, unknown>;
 export const RegisterDocument = new TypedDocumentString(`
     mutation Register($input: RegisterInput!) {
   register(input: $input) {
@@ -414,3 +743,503 @@ export const MyDevicesChangedDocument = new TypedDocumentString(`
   createdAt
   lastSeenAt
 }`) as unknown as TypedDocumentString<MyDevicesChangedSubscription, MyDevicesChangedSubscriptionVariables>;
+export const CreateDirectConversationDocument = new TypedDocumentString(`
+    mutation CreateDirectConversation($userId: ID!) {
+  createDirectConversation(userId: $userId) {
+    __typename
+    ... on Conversation {
+      ...ConversationFields
+    }
+    ... on Error {
+      code
+      message
+    }
+  }
+}
+    fragment DeviceFields on Device {
+  id
+  userId
+  deviceId
+  name
+  registrationId
+  identityKey
+  createdAt
+  lastSeenAt
+}
+fragment ConversationFields on Conversation {
+  id
+  kind
+  name
+  createdAt
+  lastMessageAt
+  unreadCount
+  disappearingSeconds
+  participants {
+    userId
+    user {
+      id
+      username
+      displayName
+      devices {
+        ...DeviceFields
+      }
+    }
+  }
+}`) as unknown as TypedDocumentString<CreateDirectConversationMutation, CreateDirectConversationMutationVariables>;
+export const CreateGroupDocument = new TypedDocumentString(`
+    mutation CreateGroup($input: CreateGroupInput!) {
+  createGroup(input: $input) {
+    __typename
+    ... on Conversation {
+      ...ConversationFields
+    }
+    ... on Error {
+      code
+      message
+    }
+  }
+}
+    fragment DeviceFields on Device {
+  id
+  userId
+  deviceId
+  name
+  registrationId
+  identityKey
+  createdAt
+  lastSeenAt
+}
+fragment ConversationFields on Conversation {
+  id
+  kind
+  name
+  createdAt
+  lastMessageAt
+  unreadCount
+  disappearingSeconds
+  participants {
+    userId
+    user {
+      id
+      username
+      displayName
+      devices {
+        ...DeviceFields
+      }
+    }
+  }
+}`) as unknown as TypedDocumentString<CreateGroupMutation, CreateGroupMutationVariables>;
+export const ConversationDocument = new TypedDocumentString(`
+    query Conversation($id: ID!) {
+  conversation(id: $id) {
+    __typename
+    ... on Conversation {
+      ...ConversationFields
+    }
+    ... on Error {
+      code
+      message
+    }
+  }
+}
+    fragment DeviceFields on Device {
+  id
+  userId
+  deviceId
+  name
+  registrationId
+  identityKey
+  createdAt
+  lastSeenAt
+}
+fragment ConversationFields on Conversation {
+  id
+  kind
+  name
+  createdAt
+  lastMessageAt
+  unreadCount
+  disappearingSeconds
+  participants {
+    userId
+    user {
+      id
+      username
+      displayName
+      devices {
+        ...DeviceFields
+      }
+    }
+  }
+}`) as unknown as TypedDocumentString<ConversationQuery, ConversationQueryVariables>;
+export const ConversationsDocument = new TypedDocumentString(`
+    query Conversations($first: Int, $after: String) {
+  conversations(first: $first, after: $after) {
+    __typename
+    ... on ConversationPage {
+      items {
+        ...ConversationFields
+      }
+      pageInfo {
+        endCursor
+        hasNextPage
+      }
+    }
+    ... on Error {
+      code
+      message
+    }
+  }
+}
+    fragment DeviceFields on Device {
+  id
+  userId
+  deviceId
+  name
+  registrationId
+  identityKey
+  createdAt
+  lastSeenAt
+}
+fragment ConversationFields on Conversation {
+  id
+  kind
+  name
+  createdAt
+  lastMessageAt
+  unreadCount
+  disappearingSeconds
+  participants {
+    userId
+    user {
+      id
+      username
+      displayName
+      devices {
+        ...DeviceFields
+      }
+    }
+  }
+}`) as unknown as TypedDocumentString<ConversationsQuery, ConversationsQueryVariables>;
+export const PreKeyCountsDocument = new TypedDocumentString(`
+    query PreKeyCounts {
+  preKeyCounts {
+    ...PreKeyCountsFields
+  }
+}
+    fragment PreKeyCountsFields on PreKeyCounts {
+  oneTime
+  kyberOneTime
+  signedPreKeyId
+  lastResortKyberPreKeyId
+}`) as unknown as TypedDocumentString<PreKeyCountsQuery, PreKeyCountsQueryVariables>;
+export const UploadPreKeysDocument = new TypedDocumentString(`
+    mutation UploadPreKeys($input: UploadPreKeysInput!) {
+  uploadPreKeys(input: $input) {
+    __typename
+    ... on PreKeyCounts {
+      ...PreKeyCountsFields
+    }
+    ... on Error {
+      code
+      message
+    }
+    ... on InvalidSignatureError {
+      field
+      keyId
+    }
+    ... on DuplicateKeyIdError {
+      field
+      keyId
+    }
+    ... on InvalidKeyError {
+      field
+    }
+    ... on InvalidInputError {
+      field
+    }
+  }
+}
+    fragment PreKeyCountsFields on PreKeyCounts {
+  oneTime
+  kyberOneTime
+  signedPreKeyId
+  lastResortKyberPreKeyId
+}`) as unknown as TypedDocumentString<UploadPreKeysMutation, UploadPreKeysMutationVariables>;
+export const PreKeyBundlesDocument = new TypedDocumentString(`
+    mutation PreKeyBundles($userId: ID!, $deviceIds: [Int!]) {
+  preKeyBundles(userId: $userId, deviceIds: $deviceIds) {
+    __typename
+    ... on PreKeyBundles {
+      userId
+      bundles {
+        userId
+        deviceId
+        device
+        registrationId
+        identityKey
+        signedPreKey {
+          keyId
+          publicKey
+          signature
+        }
+        preKey {
+          keyId
+          publicKey
+        }
+        kyberPreKey {
+          keyId
+          publicKey
+          signature
+          lastResort
+        }
+      }
+    }
+    ... on Error {
+      code
+      message
+    }
+    ... on RateLimitedError {
+      retryAfterSeconds
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<PreKeyBundlesMutation, PreKeyBundlesMutationVariables>;
+export const PreKeysLowDocument = new TypedDocumentString(`
+    subscription PreKeysLow {
+  preKeysLow {
+    oneTime
+    kyberOneTime
+  }
+}
+    `) as unknown as TypedDocumentString<PreKeysLowSubscription, PreKeysLowSubscriptionVariables>;
+export const SendMessageDocument = new TypedDocumentString(`
+    mutation SendMessage($input: SendMessageInput!) {
+  sendMessage(input: $input) {
+    __typename
+    ... on Message {
+      ...MessageFields
+    }
+    ... on Error {
+      code
+      message
+    }
+    ... on MismatchedDevicesError {
+      missing {
+        ...DeviceRefFields
+      }
+      extra {
+        ...DeviceRefFields
+      }
+    }
+    ... on StaleDevicesError {
+      stale {
+        ...DeviceRefFields
+      }
+    }
+    ... on RateLimitedError {
+      retryAfterSeconds
+    }
+    ... on LimitExceededError {
+      field
+      max
+      actual
+    }
+  }
+}
+    fragment MessageFields on Message {
+  id
+  conversationId
+  senderUserId
+  senderDeviceId
+  clientMessageId
+  contentType
+  replyToId
+  expiresAt
+  createdAt
+  deleted
+  status
+  receipts {
+    userId
+    deliveredAt
+    readAt
+  }
+  reactions {
+    userId
+    emoji
+    createdAt
+  }
+}
+fragment DeviceRefFields on DeviceRef {
+  id
+  userId
+  deviceId
+  registrationId
+}`) as unknown as TypedDocumentString<SendMessageMutation, SendMessageMutationVariables>;
+export const PendingEnvelopesDocument = new TypedDocumentString(`
+    query PendingEnvelopes($first: Int, $after: ID) {
+  pendingEnvelopes(first: $first, after: $after) {
+    __typename
+    ... on EnvelopePage {
+      items {
+        ...EnvelopeFields
+      }
+      pageInfo {
+        endCursor
+        hasNextPage
+      }
+    }
+    ... on Error {
+      code
+      message
+    }
+  }
+}
+    fragment EnvelopeFields on Envelope {
+  id
+  messageId
+  conversationId
+  senderUserId
+  senderDeviceId
+  senderDeviceUuid
+  type
+  ciphertext
+  createdAt
+}`) as unknown as TypedDocumentString<PendingEnvelopesQuery, PendingEnvelopesQueryVariables>;
+export const AcknowledgeEnvelopesDocument = new TypedDocumentString(`
+    mutation AcknowledgeEnvelopes($ids: [ID!]!) {
+  acknowledgeEnvelopes(ids: $ids) {
+    __typename
+    ... on AcknowledgeResult {
+      acknowledged
+    }
+    ... on Error {
+      code
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<AcknowledgeEnvelopesMutation, AcknowledgeEnvelopesMutationVariables>;
+export const MessageDocument = new TypedDocumentString(`
+    query Message($id: ID!) {
+  message(id: $id) {
+    __typename
+    ... on Message {
+      ...MessageFields
+    }
+    ... on Error {
+      code
+      message
+    }
+  }
+}
+    fragment MessageFields on Message {
+  id
+  conversationId
+  senderUserId
+  senderDeviceId
+  clientMessageId
+  contentType
+  replyToId
+  expiresAt
+  createdAt
+  deleted
+  status
+  receipts {
+    userId
+    deliveredAt
+    readAt
+  }
+  reactions {
+    userId
+    emoji
+    createdAt
+  }
+}`) as unknown as TypedDocumentString<MessageQuery, MessageQueryVariables>;
+export const MarkReadDocument = new TypedDocumentString(`
+    mutation MarkRead($conversationId: ID!, $upToMessageId: ID!) {
+  markRead(conversationId: $conversationId, upToMessageId: $upToMessageId) {
+    __typename
+    ... on Conversation {
+      id
+      unreadCount
+    }
+    ... on Error {
+      code
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<MarkReadMutation, MarkReadMutationVariables>;
+export const DeleteMessageDocument = new TypedDocumentString(`
+    mutation DeleteMessage($messageId: ID!) {
+  deleteMessage(messageId: $messageId) {
+    __typename
+    ... on Message {
+      ...MessageFields
+    }
+    ... on Error {
+      code
+      message
+    }
+  }
+}
+    fragment MessageFields on Message {
+  id
+  conversationId
+  senderUserId
+  senderDeviceId
+  clientMessageId
+  contentType
+  replyToId
+  expiresAt
+  createdAt
+  deleted
+  status
+  receipts {
+    userId
+    deliveredAt
+    readAt
+  }
+  reactions {
+    userId
+    emoji
+    createdAt
+  }
+}`) as unknown as TypedDocumentString<DeleteMessageMutation, DeleteMessageMutationVariables>;
+export const SetReactionDocument = new TypedDocumentString(`
+    mutation SetReaction($messageId: ID!, $emoji: String) {
+  setReaction(messageId: $messageId, emoji: $emoji) {
+    __typename
+    ... on Message {
+      ...MessageFields
+    }
+    ... on Error {
+      code
+      message
+    }
+  }
+}
+    fragment MessageFields on Message {
+  id
+  conversationId
+  senderUserId
+  senderDeviceId
+  clientMessageId
+  contentType
+  replyToId
+  expiresAt
+  createdAt
+  deleted
+  status
+  receipts {
+    userId
+    deliveredAt
+    readAt
+  }
+  reactions {
+    userId
+    emoji
+    createdAt
+  }
+}`) as unknown as TypedDocumentString<SetReactionMutation, SetReactionMutationVariables>;

@@ -1,0 +1,37 @@
+/** Public entry point of the client SDK (browsers and Node). Node-only helpers are in ./node.ts. */
+export {
+  MessagingClient,
+  type MessagingClientOptions,
+  type RegisterOptions,
+  type SendOptions,
+  type ClientEvents,
+  type Conversation,
+  type Envelope,
+  type MessageMeta,
+} from './messaging-client.js';
+export {
+  CONTENT_VERSION,
+  ContentError,
+  createContent,
+  decodeContent,
+  encodeContent,
+  type AttachmentPointer,
+  type MessageContent,
+} from './content.js';
+export {
+  ClientError,
+  DecryptionError,
+  isClientError,
+  NetworkError,
+  RateLimitError,
+  ServerError,
+  UnauthenticatedError,
+  UntrustedIdentityError,
+  type ClientErrorCode,
+  type PeerAddress,
+} from './errors.js';
+export { KeyManager, DEFAULT_KEY_POLICY, type KeyPolicy, type PreKeyCounts } from './keys.js';
+export { KeyValueClientStore } from './stores/kv-store.js';
+export { createMemoryStore, MemoryBackend } from './stores/memory-store.js';
+export type { ClientStore, Credentials, KeyState, KeyValueBackend, MessageStore, StoredMessage } from './stores/types.js';
+export { Transport, type TransportOptions } from './transport.js';

@@ -1,0 +1,34 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MessagingClient } from '../../src/client/index.js';
+import { startServer, type TestServer } from '../server/harness.js';
+import { registerClient, waitForMessages } from '../client/helpers.js';
+
+let server: TestServer;
+const clients: MessagingClient[] = [];
+
+beforeAll(async () => {
+  server = await startServer({ accessTokenTtlSeconds: 8 });
+});
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.stop()));
+  await server?.stop();
+});
+
+describe('access tokens', () => {
+  it('refreshes the access token before it expires and keeps the socket and HTTP working past the first expiry', async () => {
+    const alice = await registerClient({ url: server.url, tokenRefreshMarginMs: 2_000 });
+    const bob = await registerClient({ url: server.url, tokenRefreshMarginMs: 2_000 });
+    clients.push(alice, bob);
+    await Promise.all([alice.start(), bob.start()]);
+    let connects = 0;
+    bob.events.on('connection', (s) => void (s === 'connected' && connects++));
+    const first = await bob.accessToken();
+    const conv = await alice.createDirectConversation(bob.userId);
+    await new Promise((r) => setTimeout(r, 10_000)); // past the first token's expiry
+    expect(await bob.accessToken()).not.toBe(first);
+    await alice.sendMessage(conv.id, 'still here after the token expired');
+    expect((await waitForMessages(bob, conv.id, 1))[0].content.body).toBe('still here after the token expired');
+    // the socket was re-opened with the renewed token (graphql-ws reconnect, subscriptions resumed)
+    expect(connects).toBeGreaterThanOrEqual(2);
+  });
+});
