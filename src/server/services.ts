@@ -55,5 +55,6 @@ export function createServices(deps: { config: Config; orm: MikroORM; bus: Event
   const callSweeper = new CallSweeper(calls, deps.log);
   const attachments = new AttachmentsService(knex, new LocalDirBlobStore(config.blobDir), config, deps.log);
   const attachmentSweeper = new AttachmentSweeper(attachments, deps.log);
+  messages.bindAttachments = (trx, messageId, senderUserId, ids) => attachments.bindToMessage(trx, messageId, senderUserId, ids);
   return { ...deps, knex, tokens, accounts, rateLimiter, keys, conversations, messages, messageSweeper, calls, callSweeper, attachments, attachmentSweeper };
 }

@@ -403,6 +403,32 @@ describe('integrity, limits and access', () => {
   });
 });
 
+describe('sendMessage with attachmentIds', () => {
+  it('binds the attachments in the same transaction; a foreign or unknown attachment refuses the whole send (nothing stored)', async () => {
+    const { a, b, conv } = await pair();
+    const mine = await uploadAttachment(base, a.token, randomBytes(300));
+    const theirs = await uploadAttachment(base, b.token, randomBytes(300));
+    const clientMessageId = randomUUID();
+    const input = (attachmentIds: string[]) => ({
+      conversationId: conv,
+      clientMessageId,
+      contentType: 'IMAGE',
+      envelopes: [{ deviceId: b.deviceUuid, type: 2, ciphertext: randomBytes(48).toString('base64') }],
+      attachmentIds,
+    });
+    for (const ids of [[mine.id, theirs.id], [randomUUID()]]) {
+      const refused = await gql(s.url, SEND, { i: input(ids) }, a.token);
+      expect(refused.data.sendMessage).toMatchObject({ __typename: 'NotFoundError', code: 'NOT_FOUND' });
+    }
+    // nothing was stored: the same clientMessageId now stores a new message, with the attachment bound
+    expect((await raw('GET', `/attachments/${mine.id}`, b.token)).status).toBe(404);
+    const sent = await gql(s.url, SEND, { i: input([mine.id]) }, a.token);
+    expect(sent.data.sendMessage.__typename).toBe('Message');
+    expect(await s.app.services.attachments.ofMessage(sent.data.sendMessage.id)).toEqual([mine.id]);
+    expect((await raw('GET', `/attachments/${mine.id}`, b.token)).status).toBe(200);
+  });
+});
+
 describe('deletion', () => {
   it("a deleted message's blob is gone after the sweep; a blob still in a live message stays", async () => {
     const { a, b, conv } = await pair();

@@ -147,6 +147,10 @@ const SendMessageInput = builder.inputType('SendMessageInput', {
     envelopes: t.field({ type: [EnvelopeInput], required: true }),
     replyTo: t.id(),
     expiresIn: t.int({ description: 'Seconds until the message disappears (default: the conversation timer).' }),
+    attachmentIds: t.idList({
+      description:
+        'Encrypted attachments uploaded with POST /attachments (by the sender), bound to this message in the same transaction. Their keys and digests travel inside the envelopes.',
+    }),
   }),
 });
 
@@ -191,6 +195,7 @@ builder.mutationFields((t) => ({
         ...input,
         conversationId: String(input.conversationId),
         replyTo: input.replyTo == null ? null : String(input.replyTo),
+        attachmentIds: input.attachmentIds?.map(String),
         envelopes: input.envelopes.map((e) => ({ ...e, deviceId: String(e.deviceId) })),
       }),
   }),

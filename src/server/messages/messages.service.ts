@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import { decodeCursor, encodeCursor, uuidOrNull } from '../accounts/accounts.service.js';
 import type { Config } from '../config.js';
 import type { ConversationsService, Page } from '../conversations/conversations.service.js';
-import { query, queryOne } from '../db/sql.js';
+import { query, queryOne, type Sql } from '../db/sql.js';
 import type { AuthDevice } from '../graphql/context.js';
 import { ForbiddenError, InvalidInputError, NotFoundError } from '../graphql/errors.js';
 import type { EventBus } from '../realtime/pubsub.js';
@@ -52,6 +52,8 @@ export interface SendInput {
   replyTo?: string | null;
   /** Seconds until the message disappears; defaults to the conversation's timer. */
   expiresIn?: number | null;
+  /** Uploaded attachments (POST /attachments) bound to the message in the same transaction; the sender must be their uploader. */
+  attachmentIds?: string[] | null;
 }
 
 export interface MessageRow {
@@ -151,6 +153,9 @@ export class MessagesService {
     private readonly log?: Logger,
   ) {}
 
+  /** Binds attachments to a new message inside the send's transaction (set by createServices: AttachmentsService.bindToMessage). */
+  bindAttachments?: (trx: Sql, messageId: string, senderUserId: string, attachmentIds: readonly string[]) => Promise<void>;
+
   /**
    * Stores a message and one envelope per recipient device, or refuses with nothing stored. Idempotent on
    * (sending device, clientMessageId): a repeat (also a concurrent one) returns the first message.
@@ -225,8 +230,8 @@ export class MessagesService {
     // Round trip 2: the message row and every envelope row in one statement (one implicit transaction).
     let stored: (MessageRow & { envelopes: { id: string; device: string }[] }) | undefined;
     try {
-      stored = await queryOne(
-        this.knex,
+      const insert = (db: Sql) => queryOne<NonNullable<typeof stored>>(
+        db,
         `with m as (
            insert into messages (id, conversation_id, sender_user_id, sender_device_uuid, sender_device_id, client_message_id,
                                  content_type, reply_to, recipient_count, expires_at)
@@ -264,6 +269,17 @@ export class MessagesService {
           input.envelopes.map((e) => Buffer.from(e.ciphertext.buffer, e.ciphertext.byteOffset, e.ciphertext.byteLength)),
         ],
       );
+      const attachmentIds = input.attachmentIds ?? [];
+      const bind = this.bindAttachments;
+      if (attachmentIds.length && !bind) throw new InvalidInputError('attachmentIds', 'attachments are not available');
+      stored =
+        attachmentIds.length && bind
+          ? await this.knex.transaction(async (trx) => {
+              const row = await insert(trx);
+              if (row) await bind(trx, row.id, auth.userId, attachmentIds);
+              return row;
+            })
+          : await insert(this.knex);
     } catch (err) {
       // A recipient device was removed between the read and the insert: check again (now a mismatch).
       if ((err as { code?: string }).code === '23503' && !retried) return this.send(auth, input, true);
