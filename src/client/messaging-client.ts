@@ -109,6 +109,8 @@ export interface SendOptions {
   contentType?: ContentType;
   /** Seconds until the message disappears. */
   expiresIn?: number;
+  /** Uploaded attachment ids (see ./attachments.ts) to bind to the message; their keys go in `attachments`. */
+  attachmentIds?: string[];
 }
 
 export type Conversation = ConversationFieldsFragment;
@@ -562,6 +564,7 @@ export class MessagingClient {
         envelopes,
         replyTo: opts.replyTo ?? undefined,
         expiresIn: opts.expiresIn,
+        attachmentIds: opts.attachmentIds,
       } as const;
       let r = (await this.transport.request(SendMessageDocument, { input })).sendMessage;
       // A refused send stored nothing: the same envelopes can go again once the budget allows.

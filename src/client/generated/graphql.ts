@@ -63,6 +63,8 @@ export type RegisterInput = {
 };
 
 export type SendMessageInput = {
+  /** Encrypted attachments uploaded with POST /attachments (by the sender), bound to this message in the same transaction. Their keys and digests travel inside the envelopes. */
+  attachmentIds?: Array<string> | null | undefined;
   /** Unique per sending device (1-64 chars): a retry with the same id stores nothing new. */
   clientMessageId: string;
   contentType: ContentType;
