@@ -209,15 +209,17 @@ export async function buildApp(opts: AppOptions): Promise<App> {
         if (!set) socketsByDevice.set(auth.deviceUuid, (set = new Set()));
         set.add(ctx.extra.socket);
         metrics.openSockets.inc();
+        await services.presence.connected(auth.userId);
         return true;
       },
-      onClose: (ctx) => {
+      onClose: async (ctx) => {
         const auth = ctx.extra.auth;
         if (!auth) return;
         metrics.openSockets.dec();
         const set = socketsByDevice.get(auth.deviceUuid);
         set?.delete(ctx.extra.socket);
         if (set && set.size === 0) socketsByDevice.delete(auth.deviceUuid);
+        await services.presence.disconnected(auth.userId, auth.deviceUuid);
       },
       onSubscribe: async (ctx, _id, payload) => {
         const auth = ctx.extra.auth!;
@@ -274,6 +276,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     }
   })();
 
+  await services.presence.start();
+
   if (config.messageSweepIntervalMs > 0) services.messageSweeper.start(config.messageSweepIntervalMs);
   if (config.callSweepIntervalMs > 0) services.callSweeper.start(config.callSweepIntervalMs);
   if (config.attachmentSweepIntervalMs > 0) services.attachmentSweeper.start(config.attachmentSweepIntervalMs);
@@ -297,8 +301,10 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       await services.callSweeper.stop();
       await services.attachmentSweeper.stop();
       await removals.return?.(undefined);
+      services.typing.stop();
       for (const ws of wss.clients) ws.close(1001, 'Server shutting down');
       await wsServer.dispose();
+      await services.presence.stop();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -38,20 +38,8 @@ export interface Config {
   externalAuth?: ExternalAuthConfig;
   /** graphql-ws keep-alive ping interval. */
   keepAliveMs: number;
-  /**
-   * KEY_ROTATION_GRACE_SECONDS (default 604800 = 7 days): a replaced signed prekey or Kyber last-resort key
-   * stays stored this long (never handed out again) so session set-ups already in flight still complete;
-   * then it is purged.
-   */
-  keyRotationGraceSeconds: number;
-  /** PREKEY_LOW_THRESHOLD (default 10): `preKeysLow` fires once when a one-time stock falls below this. */
-  preKeyLowThreshold: number;
-  /**
-   * Bundle fetches per (requesting device, target device): a token bucket of PREKEY_FETCH_BURST
-   * (default 6) refilled by one token every PREKEY_FETCH_REFILL_SECONDS (default 600), as Signal.
-   */
-  preKeyFetchBurst: number;
-  preKeyFetchRefillSeconds: number;
+  /** How long `setTyping(true)` lasts unless repeated. */
+  typingTtlMs: number;
   /** MAX_ENVELOPE_BYTES (default 98304 = 96 KiB, as Signal): ciphertext bytes per envelope. */
   maxEnvelopeBytes: number;
   /** MAX_ENVELOPES_PER_SEND (default 1000): envelopes (recipient devices) in one sendMessage. */
@@ -75,6 +63,20 @@ export interface Config {
   attachmentUnboundTtlSeconds: number;
   /** ATTACHMENT_SWEEP_INTERVAL_MS (default 60000): how often blobs of deleted, expired or never-sent messages are deleted (0 = never). */
   attachmentSweepIntervalMs: number;
+  /**
+   * KEY_ROTATION_GRACE_SECONDS (default 604800 = 7 days): a replaced signed prekey or Kyber last-resort key
+   * stays stored this long (never handed out again) so session set-ups already in flight still complete;
+   * then it is purged.
+   */
+  keyRotationGraceSeconds: number;
+  /** PREKEY_LOW_THRESHOLD (default 10): `preKeysLow` fires once when a one-time stock falls below this. */
+  preKeyLowThreshold: number;
+  /**
+   * Bundle fetches per (requesting device, target device): a token bucket of PREKEY_FETCH_BURST
+   * (default 6) refilled by one token every PREKEY_FETCH_REFILL_SECONDS (default 600), as Signal.
+   */
+  preKeyFetchBurst: number;
+  preKeyFetchRefillSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -171,10 +173,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxTokens: int(env, 'GRAPHQL_MAX_TOKENS', 2000, 50, 100_000),
     externalAuth: ext.hs256Secret || ext.jwksUrl ? ext : undefined,
     keepAliveMs: int(env, 'WS_KEEPALIVE_MS', 12_000, 1000, 600_000),
-    keyRotationGraceSeconds: int(env, 'KEY_ROTATION_GRACE_SECONDS', 7 * 86_400, 0, 365 * 86_400),
-    preKeyLowThreshold: int(env, 'PREKEY_LOW_THRESHOLD', 10, 1, 1000),
-    preKeyFetchBurst: int(env, 'PREKEY_FETCH_BURST', 6, 1, 100_000),
-    preKeyFetchRefillSeconds: int(env, 'PREKEY_FETCH_REFILL_SECONDS', 600, 1, 86_400),
+    typingTtlMs: int(env, 'TYPING_TTL_MS', 5_000, 100, 60_000),
     maxEnvelopeBytes: int(env, 'MAX_ENVELOPE_BYTES', 96 * 1024, 256, 16 * 1024 * 1024),
     maxEnvelopesPerSend: int(env, 'MAX_ENVELOPES_PER_SEND', 1000, 1, 100_000),
     sendRateBurst: int(env, 'SEND_RATE_BURST', 60, 1, 1_000_000),
@@ -187,5 +186,9 @@ export function loadConfig(env: Env = process.env): Config {
     maxAttachmentBytes: int(env, 'MAX_ATTACHMENT_BYTES', 100 * 1024 * 1024, 1, 64 * 1024 * 1024 * 1024),
     attachmentUnboundTtlSeconds: int(env, 'ATTACHMENT_UNBOUND_TTL_SECONDS', 86_400, 60, 365 * 86_400),
     attachmentSweepIntervalMs: int(env, 'ATTACHMENT_SWEEP_INTERVAL_MS', 60_000, 0, 86_400_000),
+    keyRotationGraceSeconds: int(env, 'KEY_ROTATION_GRACE_SECONDS', 7 * 86_400, 0, 365 * 86_400),
+    preKeyLowThreshold: int(env, 'PREKEY_LOW_THRESHOLD', 10, 1, 1000),
+    preKeyFetchBurst: int(env, 'PREKEY_FETCH_BURST', 6, 1, 100_000),
+    preKeyFetchRefillSeconds: int(env, 'PREKEY_FETCH_REFILL_SECONDS', 600, 1, 86_400),
   };
 }

@@ -1,10 +1,10 @@
 /** Every entity the ORM knows about. Domains add theirs here. */
 import { Device, DeviceLinkCode, User } from '../accounts/account.entity.js';
-import { DevicePreKeyState, KyberPreKey, OneTimePreKey, SignedPreKey } from '../keys/keys.entity.js';
-import { RateLimitBucket } from '../ratelimit/rate-limit.entity.js';
 import { Conversation, ConversationMember } from '../conversations/conversation.entity.js';
 import { Envelope, Message, MessageReaction, MessageReceipt } from '../messages/message.entity.js';
 import { Call, CallParticipant } from '../calls/call.entity.js';
 import { Attachment, MessageAttachment } from '../attachments/attachment.entity.js';
+import { DevicePreKeyState, KyberPreKey, OneTimePreKey, SignedPreKey } from '../keys/keys.entity.js';
+import { RateLimitBucket } from '../ratelimit/rate-limit.entity.js';
 
-export const entities = [User, Device, DeviceLinkCode, Conversation, ConversationMember, Message, Envelope, MessageReceipt, MessageReaction, Call, CallParticipant, Attachment, MessageAttachment, SignedPreKey, OneTimePreKey, KyberPreKey, DevicePreKeyState, RateLimitBucket];
+export const entities = [User, Device, DeviceLinkCode, SignedPreKey, OneTimePreKey, KyberPreKey, DevicePreKeyState, RateLimitBucket, Conversation, ConversationMember, Message, Envelope, MessageReceipt, MessageReaction, Call, CallParticipant, Attachment, MessageAttachment];
