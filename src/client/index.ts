@@ -6,6 +6,8 @@ export {
   type SendOptions,
   type ClientEvents,
   type Conversation,
+  type ConversationEvent,
+  type PresenceState,
   type Envelope,
   type MessageMeta,
 } from './messaging-client.js';

@@ -40,6 +40,8 @@ import {
 import {
   AcknowledgeEnvelopesDocument,
   ConversationDocument,
+  type ConversationEventsSubscription,
+  ConversationEventsDocument,
   type ConversationFieldsFragment,
   ConversationsDocument,
   CreateAccessTokenDocument,
@@ -48,6 +50,7 @@ import {
   CreateGroupDocument,
   DeleteMessageDocument,
   DevicesDocument,
+  InboxDocument,
   type EnvelopeFieldsFragment,
   LinkDeviceDocument,
   MarkReadDocument,
@@ -59,10 +62,13 @@ import {
   PreKeyBundlesDocument,
   PreKeyCountsDocument,
   PreKeysLowDocument,
+  PresenceChangesDocument,
+  PresenceDocument,
   RegisterDocument,
   RemoveDeviceDocument,
   SendMessageDocument,
   SetReactionDocument,
+  SetTypingDocument,
   UploadPreKeysDocument,
   type ContentType,
   type TypedDocumentString,
@@ -90,8 +96,6 @@ export interface MessagingClientOptions {
   /** Called with each new message; the envelope is acknowledged only after this resolves. */
   onMessage?: (message: StoredMessage) => unknown;
   maxRetryDelayMs?: number;
-  /** How often the queue is read (pendingEnvelopes) while started; see "receiving" below. */
-  pollIntervalMs?: number;
   /** A send refused by the rate limit is retried by itself when the wait is at most this (s); else RateLimitError. */
   maxRateLimitWaitSeconds?: number;
 }
@@ -116,12 +120,20 @@ export interface SendOptions {
 export type Conversation = ConversationFieldsFragment;
 export type MessageMeta = MessageFieldsFragment;
 export type Envelope = EnvelopeFieldsFragment;
+export type ConversationEvent = ConversationEventsSubscription['conversationEvents'];
+export interface PresenceState {
+  userId: string;
+  online: boolean;
+  lastSeenAt: string | null;
+}
 
 export interface ClientEvents extends Record<string, unknown> {
   /** A new message was decrypted and stored (also delivered to `onMessage`). */
   message: StoredMessage;
   /** An envelope arrived, before decryption: exactly what the server holds (for diagnostics and demos). */
   envelope: Envelope;
+  /** The inbox stream ended for good (another stream of this device took over, or it was removed). */
+  inboxEnded: { reason: string };
   /** Every envelope pending when the inbox stream opened has been processed and acknowledged. */
   drained: undefined;
   /** An error the app should see: UntrustedIdentityError, DecryptionError, RateLimitError, ... */
@@ -172,7 +184,7 @@ export class MessagingClient {
   /** Envelopes from a peer whose identity key changed: left queued, not retried until trustIdentity(). */
   private readonly held = new Set<string>();
   private inboxGeneration = 0;
-  private wakeInbox: (() => void) | null = null;
+  private reopenInbox: (() => void) | null = null;
   private started = false;
   private stopped = false;
 
@@ -188,10 +200,7 @@ export class MessagingClient {
       webSocketImpl: opts.webSocketImpl,
       fetch: opts.fetch,
       getToken: (o) => this.accessToken(o?.refresh),
-      onConnectionChange: (s) => {
-        if (s === 'connected') this.wakeInbox?.();
-        void this.events.emit('connection', s);
-      },
+      onConnectionChange: (s) => void this.events.emit('connection', s),
       maxRetryDelayMs: opts.maxRetryDelayMs,
     });
     this.keys = new KeyManager(
@@ -347,7 +356,7 @@ export class MessagingClient {
     for (const u of this.subscriptions) u();
     this.subscriptions.clear();
     this.inboxGeneration++;
-    this.wakeInbox?.();
+    this.reopenInbox = null;
     await this.inboxTail.catch(() => {});
     await this.flushAcks().catch(() => {});
     await this.transport.close();
@@ -467,7 +476,8 @@ export class MessagingClient {
     await this.store.removeSession(a);
     this.conversationDevices.clear();
     this.held.clear();
-    this.wakeInbox?.();
+    // the held envelopes are still queued: a new stream delivers them again
+    if (this.started) this.reopenInbox?.();
   }
 
   // ------------------------------------------------------------------ conversations
@@ -657,39 +667,42 @@ export class MessagingClient {
   // ------------------------------------------------------------------ receiving
 
   /**
-   * Receiving. The schema this SDK is generated from has no live inbox stream yet (the server's
-   * `inbox` subscription exists in src/server/realtime but is not registered in the schema), so the
-   * device reads its queue with pendingEnvelopes: at start, then every `pollIntervalMs`, and at once
-   * after the socket reconnects. Processing and acknowledgement are the same as for a stream.
+   * Receiving: the inbox subscription yields the pending envelopes in queue order, a drained marker,
+   * then live envelopes. graphql-ws re-subscribes after a reconnect and the server starts again from
+   * the oldest unacknowledged envelope; envelopes already in progress are skipped (inFlight), those
+   * already stored are recognised and acknowledged again.
    */
   private openInbox() {
     const generation = ++this.inboxGeneration;
-    const interval = this.opts.pollIntervalMs ?? 1_000;
-    void (async () => {
-      let first = true;
-      while (!this.stopped && generation === this.inboxGeneration) {
-        try {
-          await this.readQueue();
-          if (first) {
-            first = false;
-            await this.whenIdle();
-            await this.events.emit('drained', undefined);
+    const unsubscribe = this.transport.subscribe(
+      InboxDocument,
+      {},
+      {
+        next: (v) => {
+          if (generation !== this.inboxGeneration) return;
+          const item = v.inbox;
+          if (item.__typename === 'Envelope') {
+            if (this.inFlight.has(item.id) || this.held.has(item.id)) return;
+            this.inFlight.add(item.id);
+            this.enqueue(() => this.processEnvelope(item));
+          } else if (item.__typename === 'InboxDrained') {
+            this.enqueue(async () => {
+              await this.flushAcks();
+              await this.events.emit('drained', undefined);
+            });
+          } else if (item.__typename === 'InboxEnded') {
+            void this.events.emit('inboxEnded', { reason: item.reason });
           }
-        } catch (e) {
-          // offline: try again on the next tick (the socket's reconnect also wakes this loop)
-          if (!(e instanceof NetworkError)) await this.events.emit('error', e);
-        }
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(done, interval);
-          function done() {
-            clearTimeout(t);
-            resolve();
-          }
-          this.wakeInbox = done;
-        });
-        this.wakeInbox = null;
-      }
-    })();
+        },
+        error: (e) => void this.events.emit('error', e),
+      },
+    );
+    this.subscriptions.add(unsubscribe);
+    this.reopenInbox = () => {
+      this.subscriptions.delete(unsubscribe);
+      unsubscribe();
+      this.openInbox();
+    };
   }
 
   /** Reads the whole queue and enqueues what is not being processed already; returns the queue length. */
@@ -831,6 +844,23 @@ export class MessagingClient {
     const r = (await this.transport.request(DeleteMessageDocument, { messageId })).deleteMessage;
     if (r.__typename !== 'Message') throw domainError(r);
     return r;
+  }
+
+  async setTyping(conversationId: string, typing: boolean): Promise<void> {
+    await this.transport.request(SetTypingDocument, { conversationId, typing });
+  }
+
+  /** Live events of a conversation (new message metadata, receipts, reactions, deletes, typing). */
+  watchConversation(conversationId: string, handler: (event: ConversationEvent) => unknown): () => void {
+    return this.subscribe(ConversationEventsDocument, { conversationId }, (v) => handler(v.conversationEvents));
+  }
+
+  async presence(userIds: string[]): Promise<PresenceState[]> {
+    return (await this.transport.request(PresenceDocument, { userIds })).presence;
+  }
+
+  watchPresence(userIds: string[], handler: (state: PresenceState) => unknown): () => void {
+    return this.subscribe(PresenceChangesDocument, { userIds }, (v) => handler(v.presence));
   }
 
   /** Server-side metadata of a message: status, receipts, reactions, deletion. */

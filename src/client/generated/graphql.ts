@@ -11,6 +11,15 @@ export type ContentType =
   | 'TEXT'
   | 'VIDEO';
 
+export type ConversationEventKind =
+  | 'DELETED'
+  | 'EXPIRED'
+  | 'MEMBERSHIP'
+  | 'MESSAGE'
+  | 'REACTION'
+  | 'RECEIPT'
+  | 'TYPING';
+
 export type ConversationKind =
   | 'DIRECT'
   | 'GROUP';
@@ -31,6 +40,12 @@ export type EnvelopeInput = {
   /** 2 = whisper, 3 = prekey */
   type: number;
 };
+
+export type InboxEndReason =
+  /** Another inbox stream of this device opened (one live stream per device). */
+  | 'CONNECTED_ELSEWHERE'
+  /** The device was removed from its account. */
+  | 'DEVICE_REMOVED';
 
 /** SENT: stored; DELIVERED: every recipient user acknowledged it on a device; READ: every recipient user read it. */
 export type MessageStatus =
@@ -365,6 +380,44 @@ export type SetReactionMutation = { setReaction:
     | { __typename: 'Message', id: string, conversationId: string, senderUserId: string, senderDeviceId: number, clientMessageId: string, contentType: ContentType, replyToId: string | null, expiresAt: string | null, createdAt: string, deleted: boolean, status: MessageStatus | null, receipts: Array<{ userId: string, deliveredAt: string | null, readAt: string | null }>, reactions: Array<{ userId: string, emoji: string, createdAt: string }> }
     | { __typename: 'NotFoundError', code: string, message: string }
    };
+
+export type InboxSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type InboxSubscription = { inbox:
+    | { __typename: 'Envelope', id: string, messageId: string, conversationId: string, senderUserId: string, senderDeviceId: number, senderDeviceUuid: string, type: number, ciphertext: string, createdAt: string }
+    | { __typename: 'InboxDrained', drained: boolean }
+    | { __typename: 'InboxEnded', reason: InboxEndReason }
+   };
+
+export type ConversationEventsSubscriptionVariables = Exact<{
+  conversationId: string;
+}>;
+
+
+export type ConversationEventsSubscription = { conversationEvents: { kind: ConversationEventKind, conversationId: string, userId: string | null, messageId: string | null, typing: boolean | null, message: { id: string, conversationId: string, senderUserId: string, senderDeviceId: number, clientMessageId: string, contentType: ContentType, replyToId: string | null, expiresAt: string | null, createdAt: string, deleted: boolean, status: MessageStatus | null, receipts: Array<{ userId: string, deliveredAt: string | null, readAt: string | null }>, reactions: Array<{ userId: string, emoji: string, createdAt: string }> } | null } };
+
+export type SetTypingMutationVariables = Exact<{
+  conversationId: string;
+  typing: boolean;
+}>;
+
+
+export type SetTypingMutation = { setTyping: boolean };
+
+export type PresenceQueryVariables = Exact<{
+  userIds: Array<string> | string;
+}>;
+
+
+export type PresenceQuery = { presence: Array<{ userId: string, online: boolean, lastSeenAt: string | null }> };
+
+export type PresenceChangesSubscriptionVariables = Exact<{
+  userIds: Array<string> | string;
+}>;
+
+
+export type PresenceChangesSubscription = { presence: { userId: string, online: boolean, lastSeenAt: string | null } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -1245,3 +1298,88 @@ export const SetReactionDocument = new TypedDocumentString(`
     createdAt
   }
 }`) as unknown as TypedDocumentString<SetReactionMutation, SetReactionMutationVariables>;
+export const InboxDocument = new TypedDocumentString(`
+    subscription Inbox {
+  inbox {
+    __typename
+    ... on Envelope {
+      ...EnvelopeFields
+    }
+    ... on InboxDrained {
+      drained
+    }
+    ... on InboxEnded {
+      reason
+    }
+  }
+}
+    fragment EnvelopeFields on Envelope {
+  id
+  messageId
+  conversationId
+  senderUserId
+  senderDeviceId
+  senderDeviceUuid
+  type
+  ciphertext
+  createdAt
+}`) as unknown as TypedDocumentString<InboxSubscription, InboxSubscriptionVariables>;
+export const ConversationEventsDocument = new TypedDocumentString(`
+    subscription ConversationEvents($conversationId: ID!) {
+  conversationEvents(conversationId: $conversationId) {
+    kind
+    conversationId
+    userId
+    messageId
+    typing
+    message {
+      ...MessageFields
+    }
+  }
+}
+    fragment MessageFields on Message {
+  id
+  conversationId
+  senderUserId
+  senderDeviceId
+  clientMessageId
+  contentType
+  replyToId
+  expiresAt
+  createdAt
+  deleted
+  status
+  receipts {
+    userId
+    deliveredAt
+    readAt
+  }
+  reactions {
+    userId
+    emoji
+    createdAt
+  }
+}`) as unknown as TypedDocumentString<ConversationEventsSubscription, ConversationEventsSubscriptionVariables>;
+export const SetTypingDocument = new TypedDocumentString(`
+    mutation SetTyping($conversationId: ID!, $typing: Boolean!) {
+  setTyping(conversationId: $conversationId, typing: $typing)
+}
+    `) as unknown as TypedDocumentString<SetTypingMutation, SetTypingMutationVariables>;
+export const PresenceDocument = new TypedDocumentString(`
+    query Presence($userIds: [ID!]!) {
+  presence(userIds: $userIds) {
+    userId
+    online
+    lastSeenAt
+  }
+}
+    `) as unknown as TypedDocumentString<PresenceQuery, PresenceQueryVariables>;
+export const PresenceChangesDocument = new TypedDocumentString(`
+    subscription PresenceChanges($userIds: [ID!]!) {
+  presence(userIds: $userIds) {
+    userId
+    online
+    lastSeenAt
+  }
+}
+    `) as unknown as TypedDocumentString<PresenceChangesSubscription, PresenceChangesSubscriptionVariables>;
