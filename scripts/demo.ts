@@ -33,7 +33,7 @@ if (!url) {
 }
 console.log(`server: ${url}`);
 
-const opts = (): MessagingClientOptions => ({ url: url!, webSocketImpl: WebSocket, store: createMemoryStore(), pollIntervalMs: 200 });
+const opts = (): MessagingClientOptions => ({ url: url!, webSocketImpl: WebSocket, store: createMemoryStore() });
 const tag = randomBytes(3).toString('hex');
 const label = new Map<string, string>();
 const clients: MessagingClient[] = [];
@@ -96,7 +96,7 @@ try {
   await bob.whenIdle();
   await serverView('(after bob acknowledged)', bob);
 
-  step('4. bob answers; alice, online, picks it up from her queue');
+  step('4. bob answers; alice, online, receives it live on her inbox stream');
   await bob.sendMessage(conv.id, 'Friday works. See you there!');
   await sleep(500);
   await alice.whenIdle();

@@ -8,7 +8,7 @@ import { uniqueName } from '../server/harness.js';
 export type ClientOpts = Partial<MessagingClientOptions> & { url: string };
 
 export function clientOptions(o: ClientOpts): MessagingClientOptions {
-  return { webSocketImpl: WebSocket, store: createMemoryStore(), maxRetryDelayMs: 500, pollIntervalMs: 150, ...o };
+  return { webSocketImpl: WebSocket, store: createMemoryStore(), maxRetryDelayMs: 500, ...o };
 }
 
 export async function registerClient(o: ClientOpts, name = uniqueName()): Promise<MessagingClient> {

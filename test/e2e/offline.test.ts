@@ -78,7 +78,7 @@ describe('offline and reconnects', () => {
     expect(await bob.fetchPending()).toBe(0);
   });
 
-  it('resumes after a network cut: the socket reconnects, the queue is read again, nothing is lost or doubled', async () => {
+  it('resumes after a network cut: the socket reconnects, the inbox is re-subscribed, nothing is lost or doubled', async () => {
     const proxy = await cuttableProxy(new URL(server.url));
     try {
       const alice = await registerClient({ url: server.url });
