@@ -6,7 +6,10 @@
  * saturated msg/s, send-to-delivery p50/p95/p99 at saturation and at a fixed offered rate, server RSS per
  * open connection, envelopes left behind. Database: DATABASE_URL, or the embedded PGlite if unset.
  *
- *   npm run bench:e2e -- [--devices 100,1000] [--seconds 10] [--inflight 48] [--rate 1000] [--json]
+ *   npm run bench:e2e -- [--devices 100,1000] [--seconds 10] [--warmup 5] [--inflight 48] [--rate 1000] [--json]
+ *
+ * Each target is warmed up (saturated for --warmup seconds) before measuring, so that a freshly started
+ * server is measured with its code optimised by the JIT rather than while it is still compiling.
  */
 import { parseArgs } from 'node:util';
 import { startEmbeddedDatabase } from '../src/server/db/embedded.js';
@@ -18,6 +21,7 @@ const { values } = parseArgs({
   options: {
     devices: { type: 'string', default: '100,1000' },
     seconds: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '5' },
     inflight: { type: 'string', default: '48' },
     rate: { type: 'string', default: '1000' },
     json: { type: 'boolean', default: false },
@@ -25,6 +29,7 @@ const { values } = parseArgs({
 });
 const deviceCounts = values.devices!.split(',').map(Number);
 const seconds = Number(values.seconds);
+const warmup = Number(values.warmup);
 const inflight = Number(values.inflight);
 const rate = Number(values.rate);
 
@@ -72,7 +77,7 @@ async function measure(target: Target, n: number): Promise<Row> {
   await fleet.connect(n);
   await new Promise((r) => setTimeout(r, 1000));
   const rss1 = target.serverRss();
-  await fleet.saturate(2, inflight); // warm-up
+  await fleet.saturate(warmup, inflight); // warm-up
   const saturated = await fleet.saturate(seconds, inflight);
   const fixed = await fleet.offered(seconds, rate);
   await new Promise((r) => setTimeout(r, 1000)); // last acks

@@ -6,13 +6,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { inboxStream } from '../../src/server/realtime/inbox.js';
-import { createEventBus } from '../../src/server/realtime/pubsub.js';
+import { createEventBus, type EnvelopeWire } from '../../src/server/realtime/pubsub.js';
 
 type Env = { id: string };
 
 function memoryQueue() {
   const committed = new Map<string, Env[]>();
   return {
+    reads: 0,
     commit(device: string, id: number) {
       const list = committed.get(device) ?? [];
       list.push({ id: String(id) });
@@ -20,6 +21,7 @@ function memoryQueue() {
       committed.set(device, list);
     },
     async pending(device: string, after: string | null, limit: number) {
+      this.reads++;
       return (committed.get(device) ?? []).filter((e) => after === null || BigInt(e.id) > BigInt(after)).slice(0, limit);
     },
     async byIds(device: string, ids: string[]) {
@@ -56,6 +58,40 @@ describe('inbox stream ordering', () => {
     queue.commit('d', 13);
     bus.publish('envelopeStored', 'd', { envelopeId: '13' });
     expect((await take(stream, 1))[0]).toEqual({ kind: 'envelope', envelope: { id: '13' } });
+    await stream.return?.();
+  });
+
+  it('streams live envelopes that ride on their events without reading the queue back, and reads it for one that does not', async () => {
+    const bus = createEventBus();
+    const queue = { ...memoryQueue(), fromWire: (w: EnvelopeWire) => ({ id: w.id }) };
+    const stream = inboxStream<Env>({ deviceUuid: 'c', queue, bus })[Symbol.asyncIterator]();
+    expect(await take(stream, 1)).toEqual([{ kind: 'drained' }]);
+    const readsAfterDrain = queue.reads;
+    for (const id of [20, 21, 22]) {
+      queue.commit('c', id);
+      bus.publish('envelopeStored', 'c', { envelopeId: String(id), envelope: { id: String(id) } as EnvelopeWire });
+    }
+    bus.publish('envelopeStored', 'c', { envelopeId: '21', envelope: { id: '21' } as EnvelopeWire }); // a duplicate event
+    expect(await take(stream, 3)).toEqual([20, 21, 22].map((id) => ({ kind: 'envelope', envelope: { id: String(id) } })));
+    expect(queue.reads).toBe(readsAfterDrain);
+    // a large envelope is announced by id only: the stream reads the queue and streams it once
+    queue.commit('c', 23);
+    bus.publish('envelopeStored', 'c', { envelopeId: '23' });
+    expect(await take(stream, 1)).toEqual([{ kind: 'envelope', envelope: { id: '23' } }]);
+    expect(queue.reads).toBeGreaterThan(readsAfterDrain);
+    await stream.return?.();
+  });
+
+  it('finds an envelope whose event was lost at the next read, at the latest resyncMs after the last one', async () => {
+    const bus = createEventBus();
+    const queue = { ...memoryQueue(), fromWire: (w: EnvelopeWire) => ({ id: w.id }) };
+    const stream = inboxStream<Env>({ deviceUuid: 'l', queue, bus, resyncMs: 50 })[Symbol.asyncIterator]();
+    expect(await take(stream, 1)).toEqual([{ kind: 'drained' }]);
+    queue.commit('l', 30); // its event is lost
+    await new Promise((r) => setTimeout(r, 80));
+    queue.commit('l', 31);
+    bus.publish('envelopeStored', 'l', { envelopeId: '31', envelope: { id: '31' } as EnvelopeWire });
+    expect(await take(stream, 2)).toEqual([30, 31].map((id) => ({ kind: 'envelope', envelope: { id: String(id) } })));
     await stream.return?.();
   });
 

@@ -16,7 +16,14 @@ export function ormOptions(clientUrl: string, poolSize: number): Options {
     extensions: [Migrator],
     discovery: { warnWhenNoEntities: false },
     migrations: { migrationsList, snapshot: false, transactional: true, allOrNothing: true, silent: true },
-    pool: { min: 0, max: poolSize },
+    pool: {
+      min: 0,
+      max: poolSize,
+      // Prepared statements (db/sql.ts) keep one generic plan per connection instead of re-planning each
+      // call: the relay's statements are index lookups whose best plan does not depend on the values.
+      afterCreate: (conn: { query: (sql: string, cb: (err?: Error) => void) => void }, done: (err: Error | undefined, c: unknown) => void) =>
+        conn.query('set plan_cache_mode = force_generic_plan', (err) => done(err, conn)),
+    },
     allowGlobalContext: false,
     debug: false,
     // tables are created by migrations only

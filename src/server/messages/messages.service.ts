@@ -19,7 +19,7 @@ import type { ConversationsService, Page } from '../conversations/conversations.
 import { query, queryOne, type Sql } from '../db/sql.js';
 import type { AuthDevice } from '../graphql/context.js';
 import { ForbiddenError, InvalidInputError, NotFoundError } from '../graphql/errors.js';
-import type { EventBus } from '../realtime/pubsub.js';
+import type { EnvelopeWire, EventBus } from '../realtime/pubsub.js';
 import { type DeviceRefShape, LimitExceededError, MismatchedDevicesError, StaleDevicesError } from './errors.js';
 
 export const CONTENT_TYPES = ['TEXT', 'IMAGE', 'VIDEO', 'AUDIO', 'FILE'] as const;
@@ -30,7 +30,10 @@ const MAX_EXPIRES_IN = 365 * 86_400;
 
 /** The rate limiter (src/server/ratelimit RateLimiter: PostgreSQL token buckets, throws RateLimitedError). */
 export interface Limiter {
-  take(key: string, budget: { burst: number; refillPerSecond: number }, cost?: number, what?: string): Promise<unknown>;
+  /** The take as an upsert returning a row when taken (RateLimiter.takeStatement), to run inside the store statement. */
+  takeStatement(key: string, budget: { burst: number; refillPerSecond: number }, cost?: number, when?: string): { sql: string; params: unknown[] };
+  /** Throws the refusal of a take that returned no row. */
+  refuse(key: string, budget: { burst: number; refillPerSecond: number }, cost?: number, what?: string): Promise<never>;
 }
 
 export type MessagingConfig = Pick<Config, 'maxEnvelopeBytes' | 'maxEnvelopesPerSend' | 'sendRateBurst' | 'sendRatePerSecond'>;
@@ -123,6 +126,13 @@ const VISIBLE = `(m.expires_at is null or m.expires_at > now())`;
 const BIGINT = /^\d{1,19}$/;
 
 export const MAX_PENDING_PAGE = 1000;
+/** Envelopes up to this size ride on the `envelopeStored` event to the recipient's live stream (larger ones are read back). */
+export const CARRIED_ENVELOPE_BYTES = 16 * 1024;
+
+/** An envelope from an `envelopeStored` event, as the queue would return it. */
+export function envelopeFromWire(w: EnvelopeWire): EnvelopeRow {
+  return { ...w, ciphertext: new Uint8Array(Buffer.from(w.ciphertext, 'base64')), createdAt: new Date(w.createdAt) };
+}
 
 /** One emoji: a single extended grapheme cluster that is pictographic, a flag (regional-indicator pair) or a keycap. */
 const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
@@ -171,6 +181,7 @@ export class MessagesService {
       if (e.ciphertext.length > maxEnvelopeBytes) throw new LimitExceededError(`envelopes[${i}].ciphertext`, maxEnvelopeBytes, e.ciphertext.length);
       if (e.ciphertext.length === 0) throw new InvalidInputError(`envelopes[${i}].ciphertext`, 'empty');
       if (!(ENVELOPE_TYPES as readonly number[]).includes(e.type)) throw new InvalidInputError(`envelopes[${i}].type`, 'expected 2 (whisper) or 3 (prekey)');
+      if (!uuidOrNull(e.deviceId)) throw new InvalidInputError(`envelopes[${i}].deviceId`, 'not a device id (Device.id, a uuid)');
       if (seen.has(e.deviceId)) throw new InvalidInputError(`envelopes[${i}].deviceId`, 'device listed twice');
       seen.add(e.deviceId);
     });
@@ -181,110 +192,128 @@ export class MessagesService {
     const replyTo = input.replyTo == null ? null : uuidOrNull(input.replyTo);
     if (input.replyTo != null && !replyTo) throw new NotFoundError('Message', input.replyTo);
 
-    // Round trip 1: the participants' devices, the conversation's timer, the idempotency key, the reply target.
-    const rows = await query<{
-      id: string;
-      userId: string;
-      deviceId: number;
-      registrationId: number;
-      disappearingSeconds: number | null;
+    // ONE statement: read the participants' devices, the idempotency key and the reply target, check the
+    // envelopes against the device set, take the sender's rate-limit token (SEND_RATE_BURST, refilled at
+    // SEND_RATE_PER_SECOND), and store the message row and every envelope row, only if all of that holds.
+    // When nothing was stored, the same snapshot's facts come back and name the reason.
+    const rateKey = `send:${auth.deviceUuid}`;
+    const rateBudget = { burst: this.config.sendRateBurst, refillPerSecond: this.config.sendRatePerSecond };
+    const take = this.limiter.takeStatement(rateKey, rateBudget, 1, '(select ok from ok)');
+    const id = randomUUID();
+    type Outcome = {
+      member: boolean;
       existing: string | null;
       replyOk: boolean;
-    }>(
-      this.knex,
-      `select d.id, d.user_id as "userId", d.device_id as "deviceId", d.registration_id as "registrationId",
-              c.disappearing_seconds as "disappearingSeconds",
-              (select x.id from messages x where x.sender_device_uuid = ? and x.client_message_id = ?) as existing,
-              (?::uuid is null or exists (select 1 from messages r where r.id = ?::uuid and r.conversation_id = c.id)) as "replyOk"
-         from conversations c
-         join conversation_members cm on cm.conversation_id = c.id
-         join devices d on d.user_id = cm.user_id
-        where c.id = ?`,
-      [auth.deviceUuid, cmid, replyTo, replyTo, conversationId],
-    );
-    if (!rows.some((r) => r.userId === auth.userId)) throw new NotFoundError('Conversation', input.conversationId);
-    if (rows[0].existing) return this.view(auth.userId, rows[0].existing);
-    if (!rows[0].replyOk) throw new NotFoundError('Message', input.replyTo!);
-
-    const expected = new Map(rows.filter((r) => r.id !== auth.deviceUuid).map((r) => [r.id, r]));
-    const ref = (r: (typeof rows)[number]): DeviceRefShape => ({ id: r.id, userId: r.userId, deviceId: r.deviceId, registrationId: r.registrationId });
-    const missing = [...expected.values()].filter((r) => !seen.has(r.id)).map(ref);
-    const extra = input.envelopes
-      .filter((e) => !expected.has(e.deviceId))
-      .map((e) => {
-        const known = rows.find((r) => r.id === e.deviceId); // e.g. the sending device itself
-        return known ? ref(known) : { id: e.deviceId, userId: null, deviceId: null, registrationId: null };
-      });
-    if (missing.length || extra.length) throw new MismatchedDevicesError(missing, extra);
-    const stale = input.envelopes
-      .filter((e) => e.registrationId != null && e.registrationId !== expected.get(e.deviceId)!.registrationId)
-      .map((e) => ref(expected.get(e.deviceId)!));
-    if (stale.length) throw new StaleDevicesError(stale);
-
-    // Per sending device: SEND_RATE_BURST sends, refilled at SEND_RATE_PER_SECOND (one upsert on rate_limits).
-    await this.limiter.take(`send:${auth.deviceUuid}`, { burst: this.config.sendRateBurst, refillPerSecond: this.config.sendRatePerSecond }, 1, 'sendMessage');
-
-    const recipientCount = new Set([...expected.values()].map((r) => r.userId).filter((u) => u !== auth.userId)).size;
-    const expiresIn = input.expiresIn ?? rows[0].disappearingSeconds ?? null;
-    const id = randomUUID();
-    // Round trip 2: the message row and every envelope row in one statement (one implicit transaction).
+      ok: boolean;
+      rateOk: boolean;
+      devices: DeviceRefShape[] | null;
+    } & Partial<NonNullable<typeof stored>>;
     let stored: (MessageRow & { envelopes: { id: string; device: string }[] }) | undefined;
+    let outcome: Outcome;
     try {
-      const insert = (db: Sql) => queryOne<NonNullable<typeof stored>>(
-        db,
-        `with m as (
-           insert into messages (id, conversation_id, sender_user_id, sender_device_uuid, sender_device_id, client_message_id,
-                                 content_type, reply_to, recipient_count, expires_at)
-           select ?::uuid, c.conversation_id, ?::uuid, ?::uuid, ?::int, ?::text, ?::text, ?::uuid, ?::int, now() + ?::int * interval '1 second'
-             from conversation_members c where c.conversation_id = ?::uuid and c.user_id = ?::uuid
-           on conflict (sender_device_uuid, client_message_id) do nothing
-           returning *),
-         e as (
-           -- only devices of current participants: a member removed (or a device deleted) since the read
-           -- above receives nothing
-           insert into envelopes (recipient_device, message_id, type, ciphertext)
-           select r.d, m.id, r.t, r.c
-             from m, unnest(?::uuid[], ?::smallint[], ?::bytea[]) as r(d, t, c)
-             join devices d on d.id = r.d
-             join conversation_members cm on cm.user_id = d.user_id
-            where cm.conversation_id = m.conversation_id
-           returning id, recipient_device)
-         select ${MESSAGE_COLS('m')},
-                coalesce((select json_agg(json_build_object('id', e.id::text, 'device', e.recipient_device)) from e), '[]') as envelopes
-           from m`,
-        [
-          id,
-          auth.userId,
-          auth.deviceUuid,
-          auth.deviceId,
-          cmid,
-          input.contentType,
-          replyTo,
-          recipientCount,
-          expiresIn,
-          conversationId,
-          auth.userId,
-          input.envelopes.map((e) => e.deviceId),
-          input.envelopes.map((e) => e.type),
-          input.envelopes.map((e) => Buffer.from(e.ciphertext.buffer, e.ciphertext.byteOffset, e.ciphertext.byteLength)),
-        ],
-      );
+      const insert = (db: Sql) =>
+        queryOne<Outcome>(
+          db,
+          `with devs as (
+             select d.id, d.user_id, d.device_id, d.registration_id
+               from conversation_members cm join devices d on d.user_id = cm.user_id
+              where cm.conversation_id = ?::uuid),
+           req as (select * from unnest(?::uuid[], ?::smallint[], ?::bytea[], ?::int[]) as r(d, t, c, reg)),
+           chk as (
+             select exists (select 1 from devs where devs.user_id = ?::uuid) as member,
+                    (select x.id from messages x where x.sender_device_uuid = ?::uuid and x.client_message_id = ?::text) as existing,
+                    (?::uuid is null or exists (select 1 from messages r where r.id = ?::uuid and r.conversation_id = ?::uuid)) as reply_ok,
+                    (select coalesce(array_agg(devs.id order by devs.id), '{}') from devs where devs.id <> ?::uuid)
+                      = (select coalesce(array_agg(req.d order by req.d), '{}') from req) as devices_match,
+                    not exists (select 1 from req join devs on devs.id = req.d where req.reg is not null and req.reg <> devs.registration_id) as fresh),
+           ok as (select member and existing is null and reply_ok and devices_match and fresh as ok from chk),
+           rl as (${take.sql}),
+           m as (
+             insert into messages (id, conversation_id, sender_user_id, sender_device_uuid, sender_device_id, client_message_id,
+                                   content_type, reply_to, recipient_count, expires_at)
+             select ?::uuid, c.id, ?::uuid, ?::uuid, ?::int, ?::text, ?::text, ?::uuid,
+                    (select count(distinct devs.user_id) from devs where devs.user_id <> ?::uuid)::int,
+                    now() + coalesce(?::int, c.disappearing_seconds) * interval '1 second'
+               from conversations c where c.id = ?::uuid and exists (select 1 from rl)
+             on conflict (sender_device_uuid, client_message_id) do nothing
+             returning *),
+           e as (
+             -- only devices of current participants (also re-checked by the foreign keys at commit)
+             insert into envelopes (recipient_device, message_id, type, ciphertext)
+             select req.d, m.id, req.t, req.c
+               from m, req
+               join devices d on d.id = req.d
+               join conversation_members cm on cm.user_id = d.user_id
+              where cm.conversation_id = m.conversation_id
+             returning id, recipient_device)
+           select chk.member, chk.existing, chk.reply_ok as "replyOk", (select ok from ok) as ok, exists (select 1 from rl) as "rateOk",
+                  (select json_agg(json_build_object('id', devs.id, 'userId', devs.user_id, 'deviceId', devs.device_id,
+                                                     'registrationId', devs.registration_id)) from devs) as devices,
+                  ${MESSAGE_COLS('m')},
+                  coalesce((select json_agg(json_build_object('id', e.id::text, 'device', e.recipient_device)) from e), '[]') as envelopes
+             from chk left join m on true`,
+          [
+            conversationId,
+            input.envelopes.map((e) => e.deviceId),
+            input.envelopes.map((e) => e.type),
+            input.envelopes.map((e) => Buffer.from(e.ciphertext.buffer, e.ciphertext.byteOffset, e.ciphertext.byteLength)),
+            input.envelopes.map((e) => e.registrationId ?? null),
+            auth.userId,
+            auth.deviceUuid,
+            cmid,
+            replyTo,
+            replyTo,
+            conversationId,
+            auth.deviceUuid,
+            ...take.params,
+            id,
+            auth.userId,
+            auth.deviceUuid,
+            auth.deviceId,
+            cmid,
+            input.contentType,
+            replyTo,
+            auth.userId,
+            input.expiresIn ?? null,
+            conversationId,
+          ],
+        ).then((row) => row!);
       const attachmentIds = input.attachmentIds ?? [];
       const bind = this.bindAttachments;
       if (attachmentIds.length && !bind) throw new InvalidInputError('attachmentIds', 'attachments are not available');
-      stored =
+      outcome =
         attachmentIds.length && bind
           ? await this.knex.transaction(async (trx) => {
               const row = await insert(trx);
-              if (row) await bind(trx, row.id, auth.userId, attachmentIds);
+              if (row.id) await bind(trx, row.id, auth.userId, attachmentIds);
               return row;
             })
           : await insert(this.knex);
     } catch (err) {
-      // A recipient device was removed between the read and the insert: check again (now a mismatch).
+      // A recipient device was removed between the check and the commit: check again (now a mismatch).
       if ((err as { code?: string }).code === '23503' && !retried) return this.send(auth, input, true);
       throw err;
     }
+    const { member, existing, replyOk, ok, rateOk, devices, ...rest } = outcome;
+    if (!member) throw new NotFoundError('Conversation', input.conversationId);
+    if (existing) return this.view(auth.userId, existing);
+    if (!replyOk) throw new NotFoundError('Message', input.replyTo!);
+    if (!ok) {
+      const all = devices ?? [];
+      const expected = new Map(all.filter((r) => r.id !== auth.deviceUuid).map((r) => [r.id, r]));
+      const missing = [...expected.values()].filter((r) => !seen.has(r.id));
+      const extra = input.envelopes
+        .filter((e) => !expected.has(e.deviceId))
+        .map((e) => all.find((r) => r.id === e.deviceId) ?? { id: e.deviceId, userId: null, deviceId: null, registrationId: null });
+      if (missing.length || extra.length) throw new MismatchedDevicesError(missing, extra);
+      const stale = input.envelopes
+        .filter((e) => e.registrationId != null && e.registrationId !== expected.get(e.deviceId)!.registrationId)
+        .map((e) => expected.get(e.deviceId)!);
+      if (stale.length) throw new StaleDevicesError(stale);
+      throw new Error('sendMessage: refused by the store statement for no reason the checks name');
+    }
+    if (!rateOk) return this.limiter.refuse(rateKey, rateBudget, 1, 'sendMessage');
+    stored = rest.id ? (rest as NonNullable<typeof stored>) : undefined;
     if (!stored) {
       // A concurrent identical send won the unique index: return its message.
       const first = await queryOne<{ id: string }>(this.knex, 'select id from messages where sender_device_uuid = ? and client_message_id = ?', [
@@ -296,7 +325,26 @@ export class MessagesService {
       return this.view(auth.userId, first.id);
     }
     const { envelopes, ...message } = stored;
-    for (const e of envelopes) this.bus.publish('envelopeStored', e.device, { envelopeId: e.id });
+    const byDevice = new Map(input.envelopes.map((e) => [e.deviceId, e]));
+    const createdAt = new Date(message.createdAt).toISOString();
+    for (const e of envelopes) {
+      const sent = byDevice.get(e.device)!;
+      const envelope: EnvelopeWire | undefined =
+        sent.ciphertext.length <= CARRIED_ENVELOPE_BYTES
+          ? {
+              id: e.id,
+              messageId: message.id,
+              conversationId: message.conversationId,
+              senderUserId: auth.userId,
+              senderDeviceId: auth.deviceId,
+              senderDeviceUuid: auth.deviceUuid,
+              type: sent.type,
+              ciphertext: Buffer.from(sent.ciphertext.buffer, sent.ciphertext.byteOffset, sent.ciphertext.byteLength).toString('base64'),
+              createdAt,
+            }
+          : undefined;
+      this.bus.publish('envelopeStored', e.device, { envelopeId: e.id, envelope });
+    }
     this.bus.publish('conversationEvent', message.conversationId, { kind: 'message', messageId: message.id, userId: auth.userId });
     return { ...message, viewerUserId: auth.userId, receipts: [], reactions: [] };
   }
@@ -324,33 +372,87 @@ export class MessagesService {
   /**
    * Deletes the device's envelopes among `ids` (ids of other devices' envelopes, or already acknowledged
    * ones, are ignored) and records a delivery receipt for each newly delivered message of another user.
-   * One statement. Returns the ids actually acknowledged.
+   * Returns the ids actually acknowledged.
+   *
+   * Acknowledgements are group-committed: the calls that arrive while one batch is being stored go
+   * together into the next, as ONE statement (one round trip, one commit for many devices). One batch is
+   * in flight at a time, so batches never contend for the same receipt rows.
    */
-  async acknowledge(deviceUuid: string, ids: readonly (string | bigint)[]): Promise<string[]> {
-    if (ids.length === 0) return [];
-    if (ids.length > MAX_PENDING_PAGE) throw new LimitExceededError('ids', MAX_PENDING_PAGE, ids.length);
-    const row = await queryOne<{ acked: string[] | null; delivered: { messageId: string; conversationId: string; userId: string }[] | null }>(
-      this.knex,
-      `with del as (
-         delete from envelopes where recipient_device = ? and id = any(?::bigint[]) returning id, message_id),
-       me as (select user_id from devices where id = ?),
-       r as (
-         insert into message_receipts (message_id, user_id, delivered_at)
-         select distinct del.message_id, me.user_id, now()
-           from del join messages m on m.id = del.message_id, me
-          where m.sender_user_id <> me.user_id
-         on conflict (message_id, user_id) do update set delivered_at = excluded.delivered_at
-           where message_receipts.delivered_at is null
-         returning message_id, user_id)
-       select (select array_agg(id::text order by id) from del) as acked,
-              (select json_agg(json_build_object('messageId', r.message_id, 'conversationId', m.conversation_id, 'userId', r.user_id))
-                 from r join messages m on m.id = r.message_id) as delivered`,
-      [deviceUuid, bigintIds('ids', ids), deviceUuid],
-    );
-    for (const d of row?.delivered ?? []) {
-      this.bus.publish('conversationEvent', d.conversationId, { kind: 'receipt', messageId: d.messageId, userId: d.userId });
+  acknowledge(deviceUuid: string, ids: readonly (string | bigint)[]): Promise<string[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    if (ids.length > MAX_PENDING_PAGE) return Promise.reject(new LimitExceededError('ids', MAX_PENDING_PAGE, ids.length));
+    let checked: string[];
+    try {
+      checked = bigintIds('ids', ids);
+    } catch (err) {
+      return Promise.reject(err);
     }
-    return row?.acked ?? [];
+    return new Promise((resolve, reject) => {
+      this.ackQueue.push({ deviceUuid, ids: checked, resolve, reject });
+      if (!this.ackFlushing) void this.flushAcks();
+    });
+  }
+
+  private ackQueue: { deviceUuid: string; ids: string[]; resolve: (acked: string[]) => void; reject: (err: unknown) => void }[] = [];
+  private ackFlushing = false;
+
+  private async flushAcks(): Promise<void> {
+    this.ackFlushing = true;
+    try {
+      while (this.ackQueue.length) {
+        const batch = this.ackQueue.splice(0, this.ackQueue.length);
+        const devices: string[] = [];
+        const envelopeIds: string[] = [];
+        for (const b of batch) {
+          for (const id of b.ids) {
+            devices.push(b.deviceUuid);
+            envelopeIds.push(id);
+          }
+        }
+        try {
+          const row = await queryOne<{
+            acked: { id: string; device: string }[] | null;
+            delivered: { messageId: string; conversationId: string; userId: string }[] | null;
+          }>(
+            this.knex,
+            `with a as (select * from unnest(?::uuid[], ?::bigint[]) as a(d, i)),
+             del as (
+               delete from envelopes e using a where e.recipient_device = a.d and e.id = a.i
+               returning e.id, e.message_id, e.recipient_device),
+             r as (
+               insert into message_receipts (message_id, user_id, delivered_at)
+               select distinct del.message_id, d.user_id, now()
+                 from del join devices d on d.id = del.recipient_device join messages m on m.id = del.message_id
+                where m.sender_user_id <> d.user_id
+                order by 1, 2
+               on conflict (message_id, user_id) do update set delivered_at = excluded.delivered_at
+                 where message_receipts.delivered_at is null
+               returning message_id, user_id)
+             select (select json_agg(json_build_object('id', del.id::text, 'device', del.recipient_device) order by del.id) from del) as acked,
+                    (select json_agg(json_build_object('messageId', r.message_id, 'conversationId', m.conversation_id, 'userId', r.user_id))
+                       from r join messages m on m.id = r.message_id) as delivered`,
+            [devices, envelopeIds],
+          );
+          const byDevice = new Map<string, string[]>();
+          for (const e of row?.acked ?? []) {
+            let list = byDevice.get(e.device);
+            if (!list) byDevice.set(e.device, (list = []));
+            list.push(e.id);
+          }
+          for (const d of row?.delivered ?? []) {
+            this.bus.publish('conversationEvent', d.conversationId, { kind: 'receipt', messageId: d.messageId, userId: d.userId });
+          }
+          for (const b of batch) {
+            const mine = new Set(b.ids);
+            b.resolve((byDevice.get(b.deviceUuid) ?? []).filter((id) => mine.has(id)));
+          }
+        } catch (err) {
+          for (const b of batch) b.reject(err);
+        }
+      }
+    } finally {
+      this.ackFlushing = false;
+    }
   }
 
   /**

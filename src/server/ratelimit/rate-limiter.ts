@@ -44,27 +44,42 @@ export class RateLimiter {
    * Returns the tokens left.
    */
   async take(key: string, b: Budget, cost = 1, what = 'requests', db: Sql = this.knex): Promise<number> {
+    const st = this.takeStatement(key, b, cost);
+    const row = await queryOne<{ tokens: number }>(db, st.sql, st.params);
+    if (row) return row.tokens;
+    return this.refuse(key, b, cost, what, db);
+  }
+
+  /**
+   * The take as one statement (an upsert returning the tokens left: a row when taken, none when refused),
+   * for a caller to run alone or as a CTE of its own statement (a send takes its token in the statement that
+   * stores the message: one commit instead of two). `when` is an SQL condition of the caller's statement
+   * (no token is taken unless it holds).
+   */
+  takeStatement(key: string, b: Budget, cost = 1, when = 'true'): { sql: string; params: unknown[] } {
     const burst = num('burst', b.burst, true);
     const rate = num('refillPerSecond', b.refillPerSecond, true);
     const c = num('cost', cost, false);
     if (cost > b.burst) throw new Error(`RateLimiter: cost ${cost} exceeds burst ${b.burst}`);
     this.maybePurge();
     const available = `least(${burst}, r.tokens + greatest(0, extract(epoch from (now() - r.updated_at))) * ${rate})`;
-    const row = await queryOne<{ tokens: number }>(
-      db,
-      `insert into rate_limits as r (key, tokens, updated_at, full_at)
-       values (?, ${burst} - ${c}, now(), now() + make_interval(secs => ${c} / ${rate}))
+    return {
+      sql: `insert into rate_limits as r (key, tokens, updated_at, full_at)
+       select ?, ${burst} - ${c}, now(), now() + make_interval(secs => ${c} / ${rate}) where ${when}
        on conflict (key) do update set
          tokens = ${available} - ${c},
          updated_at = greatest(now(), r.updated_at),
          full_at = greatest(now(), r.updated_at) + make_interval(secs => (${burst} - (${available} - ${c})) / ${rate})
        where ${available} >= ${c}
        returning tokens`,
-      [key],
-    );
-    if (row) return row.tokens;
-    const cur = await queryOne<{ available: number }>(db, `select ${available} as available from rate_limits r where key = ?`, [key]);
-    const missing = cost - (cur?.available ?? 0);
+      params: [key],
+    };
+  }
+
+  /** Throws the RateLimitedError of a refused take, with when enough tokens will be back. */
+  async refuse(key: string, b: Budget, cost = 1, what = 'requests', db: Sql = this.knex): Promise<never> {
+    const available = await this.peek(key, b, db);
+    const missing = cost - available;
     const retryAfterSeconds = Math.max(1, Math.ceil(missing / b.refillPerSecond));
     throw new RateLimitedError(retryAfterSeconds, what);
   }

@@ -4,7 +4,7 @@ import { Repeater } from 'graphql-yoga';
 import { builder } from '../graphql/builder.js';
 import { type Context, requireAuth } from '../graphql/context.js';
 import { EnvelopeRef, MessageRef } from '../messages/messages.graphql.js';
-import type { EnvelopeRow, MessageView } from '../messages/messages.service.js';
+import { type EnvelopeRow, envelopeFromWire, type MessageView } from '../messages/messages.service.js';
 import type { Topics } from './pubsub.js';
 import { type InboxItem, inboxStream } from './inbox.js';
 import { isMember } from './realtime.graphql.js';
@@ -53,6 +53,7 @@ builder.subscriptionField('inbox', (t) =>
         queue: {
           pending: (device, after, limit) => messages.pendingEnvelopes(device, after, limit),
           byIds: (device, ids) => messages.envelopesByIds(device, ids),
+          fromWire: envelopeFromWire,
         },
       });
     },

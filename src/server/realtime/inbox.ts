@@ -7,6 +7,11 @@
  * until acknowledged: a new stream (after a reconnect) starts again from the oldest unacknowledged one,
  * so nothing is lost even if an event is.
  *
+ * Once the backlog is drained, envelopes that ride on their `envelopeStored` event (small ones) are pushed
+ * as they come, without reading the queue back; an event without its envelope, or RESYNC_MS without a
+ * read while events keep coming, makes the stream read the queue again (which also finds an envelope whose
+ * event was lost, e.g. during a Redis reconnect). Ids already sent on the stream are never sent twice.
+ *
  * One live stream per device: opening one publishes `inboxControl { openedStreamId }`; every other stream of that device, on
  * any instance, ends with `CONNECTED_ELSEWHERE` (Signal's 4409 "connected elsewhere").
  *
@@ -15,7 +20,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Repeater } from 'graphql-yoga';
-import type { EventBus } from './pubsub.js';
+import type { EnvelopeWire, EventBus } from './pubsub.js';
 
 export type InboxItem<E> = { kind: 'envelope'; envelope: E } | { kind: 'drained' } | { kind: 'ended'; reason: 'CONNECTED_ELSEWHERE' | 'DEVICE_REMOVED' };
 
@@ -24,6 +29,8 @@ export interface InboxQueue<E extends { id: string }> {
   pending(deviceUuid: string, afterId: string | null, limit: number): Promise<E[]>;
   /** The device's still-pending envelopes among `ids`. */
   byIds(deviceUuid: string, ids: string[]): Promise<E[]>;
+  /** An envelope carried by its event, as `pending` would return it (without it, every event reads the queue). */
+  fromWire?(w: EnvelopeWire): E;
 }
 
 /** Wakes waiters; a waiter armed before a notify() is released by it even if it awaits later. */
@@ -51,6 +58,8 @@ function pump<T>(it: AsyncIterableIterator<T>, on: (v: T) => void): void {
 }
 
 const SENT_MEMORY = 20_000;
+/** While live envelopes arrive on their events, the queue is still read at least this often. */
+const RESYNC_MS = 10_000;
 let openStreams = 0;
 /** Live inbox streams in this process (for leak checks and metrics). */
 export const inboxStreamCount = () => openStreams;
@@ -60,9 +69,12 @@ export function inboxStream<E extends { id: string }>(opts: {
   queue: InboxQueue<E>;
   bus: EventBus;
   pageSize?: number;
+  /** Read the queue at least this often while live envelopes arrive on their events (default RESYNC_MS). */
+  resyncMs?: number;
 }): Repeater<InboxItem<E>> {
   const { deviceUuid, queue, bus } = opts;
   const pageSize = opts.pageSize ?? 500;
+  const resyncMs = opts.resyncMs ?? RESYNC_MS;
   return new Repeater<InboxItem<E>>(async (push, stop) => {
     openStreams++;
     const streamId = randomUUID();
@@ -78,8 +90,18 @@ export function inboxStream<E extends { id: string }>(opts: {
     /** Announced ids not yet sent on this stream (only those below `last` need fetching by id). */
     const announced = new Set<string>();
     let last: bigint = -1n;
+    /** Envelopes that came on their events, in arrival order (used once the backlog is drained). */
+    let carried: E[] = [];
+    /** An event came without its envelope: read the queue. */
+    let mustRead = false;
+    let drained = false;
+    let lastRead = 0;
     pump(stored, (p) => {
-      if (BigInt(p.envelopeId) <= last) announced.add(p.envelopeId);
+      if (drained && p.envelope && queue.fromWire) carried.push(queue.fromWire(p.envelope));
+      else {
+        mustRead = true;
+        if (BigInt(p.envelopeId) <= last) announced.add(p.envelopeId);
+      }
       wake.notify();
     });
     pump(control, (p) => {
@@ -96,13 +118,30 @@ export function inboxStream<E extends { id: string }>(opts: {
         sent.add(id);
         if (sent.size > SENT_MEMORY) sent.delete(sent.values().next().value!);
       };
-      let drained = false;
       while (!stopped) {
         if (ended) {
           await push({ kind: 'ended', reason: ended });
           break;
         }
         const woken = wake.arm();
+        if (drained && !mustRead && performance.now() - lastRead < resyncMs) {
+          // live: push what came on the events
+          const batch = carried;
+          carried = [];
+          for (const envelope of batch) {
+            if (stopped || ended) break;
+            if (sent.has(envelope.id)) continue;
+            remember(envelope.id);
+            await push({ kind: 'envelope', envelope });
+          }
+          await woken;
+          continue;
+        }
+        // read the queue: what came on events is in the page (id > last) or fetched by id (a late commit)
+        for (const envelope of carried) if (BigInt(envelope.id) <= last) announced.add(envelope.id);
+        carried = [];
+        mustRead = false;
+        lastRead = performance.now();
         const late = [...announced].filter((id) => !sent.has(id));
         announced.clear();
         const [page, stragglers] = await Promise.all([

@@ -1,11 +1,24 @@
 /**
  * The typed event bus. In one process it is in memory; with REDIS_URL every instance shares it through
  * Redis pub/sub (at most once, no replay: durable state lives in PostgreSQL, events only wake listeners).
- * Payloads are plain JSON (ids, not rows).
+ * Payloads are plain JSON (ids, and small envelopes for live delivery).
  */
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub, type PubSub } from 'graphql-yoga';
 import { Redis } from 'ioredis';
+
+/** A stored envelope as carried by `envelopeStored` (JSON-safe: ciphertext in base64, time as ISO 8601). */
+export interface EnvelopeWire {
+  id: string;
+  messageId: string;
+  conversationId: string;
+  senderUserId: string;
+  senderDeviceId: number;
+  senderDeviceUuid: string;
+  type: number;
+  ciphertext: string;
+  createdAt: string;
+}
 
 export type Topics = {
   /** A device was removed: its sockets close and its tokens stop working. */
@@ -20,8 +33,11 @@ export type Topics = {
   inboxControl: [deviceUuid: string, payload: { openedStreamId?: string; removed?: boolean }];
   /** Ephemeral typing state of a user in a conversation; never stored. */
   typing: [conversationId: string, payload: { conversationId: string; userId: string; typing: boolean }];
-  /** An envelope was queued for a device (published after commit, one per recipient device); scoped by device uuid. */
-  envelopeStored: [deviceUuid: string, payload: { envelopeId: string }];
+  /**
+   * An envelope was queued for a device (published after commit, one per recipient device); scoped by device
+   * uuid. Small envelopes ride along, so that the device's live stream need not read them back.
+   */
+  envelopeStored: [deviceUuid: string, payload: { envelopeId: string; envelope?: EnvelopeWire }];
   /** Something happened in a conversation (published after commit); scoped by conversation id. */
   conversationEvent: [
     conversationId: string,
