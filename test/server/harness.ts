@@ -18,7 +18,7 @@ export const databaseKind = () => inject('databaseKind');
 export const onRealPostgres = () => inject('databaseKind') === 'postgresql';
 
 export async function startServer(overrides: Partial<Config> = {}, databaseUrl = inject('databaseUrl')): Promise<TestServer> {
-  const config: Config = { ...loadConfig({ LOG_LEVEL: 'silent', DB_POOL_SIZE: onRealPostgres() ? '4' : '1' }), ...overrides };
+  const config: Config = { ...loadConfig({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', DB_POOL_SIZE: onRealPostgres() ? '4' : '1' }), ...overrides };
   const app = await buildApp({ config, databaseUrl, migrate: false });
   const port = await app.start(0, '127.0.0.1');
   return {

@@ -8,6 +8,8 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+/** Marks URLs of the embedded database (openOrm then turns named prepared statements off: db/sql.ts). */
+export const EMBEDDED_APPLICATION_NAME = 'sealed-relay-embedded';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -27,7 +29,7 @@ export async function startEmbeddedDatabase(dataDir: string | undefined, maxConn
   await server.start();
   const conn = server.getServerConn();
   return {
-    url: `postgres://postgres@${conn}/postgres?sslmode=disable`,
+    url: `postgres://postgres@${conn}/postgres?sslmode=disable&application_name=${EMBEDDED_APPLICATION_NAME}`,
     dataDir: dir,
     async stop() {
       await server.stop();

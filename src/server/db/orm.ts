@@ -6,7 +6,9 @@ import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM, type Options, PostgreSqlDriver } from '@mikro-orm/postgresql';
 
 import { migrationsList } from '../../../migrations/index.js';
+import { EMBEDDED_APPLICATION_NAME } from './embedded.js';
 import { entities } from './entities.js';
+import { usePreparedStatements } from './sql.js';
 
 export function ormOptions(clientUrl: string, poolSize: number): Options {
   return {
@@ -32,6 +34,9 @@ export function ormOptions(clientUrl: string, poolSize: number): Options {
 }
 
 export async function openOrm(clientUrl: string, poolSize: number): Promise<MikroORM> {
+  // the embedded database serves every socket from one PGlite session, where a statement name prepared
+  // through one connection already exists for the next
+  if (clientUrl.includes(`application_name=${EMBEDDED_APPLICATION_NAME}`)) usePreparedStatements(false);
   return MikroORM.init(ormOptions(clientUrl, poolSize));
 }
 
