@@ -163,6 +163,32 @@ describe('sendMessage: device coverage, idempotency, limits', () => {
     expect(q.items.map((e) => e.messageId)).toEqual([first.id, [...ids][0]]);
   });
 
+  it('concurrent sends from many devices share store statements, and each meets its own outcome', async () => {
+    const pairs = await Promise.all(Array.from({ length: 16 }, async () => [await user(), await user()] as const));
+    const convs = await Promise.all(pairs.map(([a, b]) => direct(a, b)));
+    const [x, y, stranger] = [await user(), await user(), await user()];
+    const xy = await direct(x, y);
+    const before = { ...s.app.services.messages.sendBatchStats };
+    const [good, mismatched, stale, foreign] = await Promise.all([
+      Promise.all(pairs.map(([a, b], i) => send(a, convs[i], envelopes([{ id: b.deviceUuid }])))),
+      send(x, xy, []),
+      send(y, xy, [{ deviceId: x.deviceUuid, type: 2, ciphertext: randomBytes(10).toString('base64'), registrationId: 999 }]),
+      send(stranger, xy, envelopes([{ id: x.deviceUuid }, { id: y.deviceUuid }])),
+    ]);
+    const after = s.app.services.messages.sendBatchStats;
+    expect(after.sends - before.sends).toBe(19);
+    expect(after.batches - before.batches).toBeLessThan(19);
+    expect(good.map((m) => m.__typename)).toEqual(pairs.map(() => 'Message'));
+    expect(mismatched).toMatchObject({ __typename: 'MismatchedDevicesError', missing: [{ id: y.deviceUuid }] });
+    expect(stale).toMatchObject({ __typename: 'StaleDevicesError', stale: [{ id: x.deviceUuid }] });
+    expect(foreign).toMatchObject({ __typename: 'NotFoundError' });
+    for (const [i, [, b]] of pairs.entries()) {
+      expect((await pending(b)).items.map((e) => e.messageId)).toEqual([good[i].id]);
+    }
+    expect((await pending(x)).items).toEqual([]);
+    expect((await pending(y)).items).toEqual([]);
+  });
+
   it('refuses an oversize ciphertext with LimitExceededError and stores nothing', async () => {
     const [a, b] = [await user(), await user()];
     const d = await direct(a, b);

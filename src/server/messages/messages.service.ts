@@ -32,6 +32,8 @@ const MAX_EXPIRES_IN = 365 * 86_400;
 export interface Limiter {
   /** The take as an upsert returning a row when taken (RateLimiter.takeStatement), to run inside the store statement. */
   takeStatement(key: string, budget: { burst: number; refillPerSecond: number }, cost?: number, when?: string): { sql: string; params: unknown[] };
+  /** One take for each row of an SQL relation with a distinct `key` column (RateLimiter.takeEachStatement). */
+  takeEachStatement(budget: { burst: number; refillPerSecond: number }, source: string, cost?: number): string;
   /** Throws the refusal of a take that returned no row. */
   refuse(key: string, budget: { burst: number; refillPerSecond: number }, cost?: number, what?: string): Promise<never>;
 }
@@ -95,6 +97,35 @@ export interface MessageView extends MessageRow {
   receipts: ReceiptRow[];
   reactions: ReactionRow[];
 }
+
+type StoredMessage = MessageRow & { envelopes: { id: string; device: string }[] };
+
+/** What the store statement found and did for one send (the facts of one snapshot). */
+type SendOutcome = {
+  member: boolean;
+  existing: string | null;
+  replyOk: boolean;
+  ok: boolean;
+  rateOk: boolean;
+  devices: DeviceRefShape[] | null;
+} & Partial<StoredMessage>;
+
+/** A validated send waiting for its batch. */
+interface PendingSend {
+  auth: AuthDevice;
+  input: SendInput;
+  id: string;
+  conversationId: string;
+  replyTo: string | null;
+  rateKey: string;
+  /** The same send as its own statement (when its batch failed as a whole). */
+  single: () => Promise<SendOutcome>;
+  resolve?: (o: SendOutcome) => void;
+  reject?: (err: unknown) => void;
+}
+
+/** At most this many sends share one store statement. */
+const MAX_SEND_BATCH = 128;
 
 /** One queued envelope, as delivered to its device. */
 export interface EnvelopeRow {
@@ -200,19 +231,11 @@ export class MessagesService {
     const rateBudget = { burst: this.config.sendRateBurst, refillPerSecond: this.config.sendRatePerSecond };
     const take = this.limiter.takeStatement(rateKey, rateBudget, 1, '(select ok from ok)');
     const id = randomUUID();
-    type Outcome = {
-      member: boolean;
-      existing: string | null;
-      replyOk: boolean;
-      ok: boolean;
-      rateOk: boolean;
-      devices: DeviceRefShape[] | null;
-    } & Partial<NonNullable<typeof stored>>;
-    let stored: (MessageRow & { envelopes: { id: string; device: string }[] }) | undefined;
-    let outcome: Outcome;
+    let stored: StoredMessage | undefined;
+    let outcome: SendOutcome;
     try {
       const insert = (db: Sql) =>
-        queryOne<Outcome>(
+        queryOne<SendOutcome>(
           db,
           `with devs as (
              select d.id, d.user_id, d.device_id, d.registration_id
@@ -288,7 +311,9 @@ export class MessagesService {
               if (row.id) await bind(trx, row.id, auth.userId, attachmentIds);
               return row;
             })
-          : await insert(this.knex);
+          : retried
+            ? await insert(this.knex)
+            : await this.submitSend({ auth, input, id, conversationId: conversationId!, replyTo, rateKey, single: () => insert(this.knex) });
     } catch (err) {
       // A recipient device was removed between the check and the commit: check again (now a mismatch).
       if ((err as { code?: string }).code === '23503' && !retried) return this.send(auth, input, true);
@@ -313,7 +338,7 @@ export class MessagesService {
       throw new Error('sendMessage: refused by the store statement for no reason the checks name');
     }
     if (!rateOk) return this.limiter.refuse(rateKey, rateBudget, 1, 'sendMessage');
-    stored = rest.id ? (rest as NonNullable<typeof stored>) : undefined;
+    stored = rest.id ? (rest as StoredMessage) : undefined;
     if (!stored) {
       // A concurrent identical send won the unique index: return its message.
       const first = await queryOne<{ id: string }>(this.knex, 'select id from messages where sender_device_uuid = ? and client_message_id = ?', [
@@ -347,6 +372,137 @@ export class MessagesService {
     }
     this.bus.publish('conversationEvent', message.conversationId, { kind: 'message', messageId: message.id, userId: auth.userId });
     return { ...message, viewerUserId: auth.userId, receipts: [], reactions: [] };
+  }
+
+  private sendQueue: PendingSend[] = [];
+  private sendFlushing = false;
+  /** Store statements run for sends and the sends they carried (group commit at work when batches < sends). */
+  readonly sendBatchStats = { batches: 0, sends: 0 };
+
+  /**
+   * Group commit of sends: the sends that arrive while one batch is being stored go together into the
+   * next, as ONE statement (one round trip and one commit for up to MAX_SEND_BATCH messages), with the
+   * same checks per send as the single statement and each send's own outcome. A batch holds at most one
+   * send per sending device (one rate-limit row each; a device's sends keep their order across batches).
+   * One batch is in flight at a time. If a batch fails as a whole (a recipient device deleted between the
+   * check and the commit), each of its sends runs again on its own and meets its own outcome.
+   */
+  private submitSend(p: PendingSend): Promise<SendOutcome> {
+    return new Promise((resolve, reject) => {
+      p.resolve = resolve;
+      p.reject = reject;
+      this.sendQueue.push(p);
+      if (!this.sendFlushing) void this.flushSends();
+    });
+  }
+
+  private async flushSends(): Promise<void> {
+    this.sendFlushing = true;
+    try {
+      while (this.sendQueue.length) {
+        const batch: PendingSend[] = [];
+        const keys = new Set<string>();
+        const rest: PendingSend[] = [];
+        for (const p of this.sendQueue) {
+          if (batch.length < MAX_SEND_BATCH && !keys.has(p.rateKey)) {
+            keys.add(p.rateKey);
+            batch.push(p);
+          } else rest.push(p);
+        }
+        this.sendQueue = rest;
+        this.sendBatchStats.batches++;
+        this.sendBatchStats.sends += batch.length;
+        try {
+          const outcomes = await this.storeBatch(batch);
+          batch.forEach((p, k) => p.resolve!(outcomes[k]));
+        } catch {
+          await Promise.all(batch.map((p) => p.single().then(p.resolve!, p.reject!)));
+        }
+      }
+    } finally {
+      this.sendFlushing = false;
+    }
+  }
+
+  private async storeBatch(batch: PendingSend[]): Promise<SendOutcome[]> {
+    const budget = { burst: this.config.sendRateBurst, refillPerSecond: this.config.sendRatePerSecond };
+    const env = { k: [] as number[], d: [] as string[], t: [] as number[], c: [] as Buffer[], reg: [] as (number | null)[] };
+    batch.forEach((p, k) => {
+      for (const e of p.input.envelopes) {
+        env.k.push(k);
+        env.d.push(e.deviceId);
+        env.t.push(e.type);
+        env.c.push(Buffer.from(e.ciphertext.buffer, e.ciphertext.byteOffset, e.ciphertext.byteLength));
+        env.reg.push(e.registrationId ?? null);
+      }
+    });
+    const rows = await query<SendOutcome & { k: number }>(
+      this.knex,
+      `with s as (
+         select * from unnest(?::int[], ?::uuid[], ?::uuid[], ?::uuid[], ?::int[], ?::text[], ?::text[], ?::uuid[], ?::int[], ?::uuid[], ?::text[])
+           as s(k, conv, uid, dev, devno, cmid, ctype, reply, expires_in, mid, key)),
+       req as (select * from unnest(?::int[], ?::uuid[], ?::smallint[], ?::bytea[], ?::int[]) as r(k, d, t, c, reg)),
+       devs as (
+         select s.k, d.id, d.user_id, d.device_id, d.registration_id
+           from s join conversation_members cm on cm.conversation_id = s.conv join devices d on d.user_id = cm.user_id),
+       chk as (
+         select s.k,
+                exists (select 1 from devs where devs.k = s.k and devs.user_id = s.uid) as member,
+                (select x.id from messages x where x.sender_device_uuid = s.dev and x.client_message_id = s.cmid) as existing,
+                (s.reply is null or exists (select 1 from messages r where r.id = s.reply and r.conversation_id = s.conv)) as reply_ok,
+                (select coalesce(array_agg(devs.id order by devs.id), '{}') from devs where devs.k = s.k and devs.id <> s.dev)
+                  = (select coalesce(array_agg(req.d order by req.d), '{}') from req where req.k = s.k) as devices_match,
+                not exists (select 1 from req join devs on devs.k = req.k and devs.id = req.d
+                             where req.k = s.k and req.reg is not null and req.reg <> devs.registration_id) as fresh
+           from s),
+       ok as (select s.k, s.key from chk join s on s.k = chk.k where chk.member and chk.existing is null and chk.reply_ok and chk.devices_match and chk.fresh),
+       rl as (${this.limiter.takeEachStatement(budget, 'ok')}),
+       m as (
+         insert into messages (id, conversation_id, sender_user_id, sender_device_uuid, sender_device_id, client_message_id,
+                               content_type, reply_to, recipient_count, expires_at)
+         select s.mid, c.id, s.uid, s.dev, s.devno, s.cmid, s.ctype, s.reply,
+                (select count(distinct devs.user_id) from devs where devs.k = s.k and devs.user_id <> s.uid)::int,
+                now() + coalesce(s.expires_in, c.disappearing_seconds) * interval '1 second'
+           from s join rl on rl.key = s.key join conversations c on c.id = s.conv
+          order by s.k
+         on conflict (sender_device_uuid, client_message_id) do nothing
+         returning *),
+       e as (
+         -- only devices of current participants (also re-checked by the foreign keys at commit)
+         insert into envelopes (recipient_device, message_id, type, ciphertext)
+         select req.d, m.id, req.t, req.c
+           from m join s on s.mid = m.id join req on req.k = s.k
+           join devices d on d.id = req.d
+           join conversation_members cm on cm.user_id = d.user_id and cm.conversation_id = m.conversation_id
+          order by s.k
+         returning id, recipient_device, message_id)
+       select chk.k, chk.member, chk.existing, chk.reply_ok as "replyOk", (ok.k is not null) as ok, (rl.key is not null) as "rateOk",
+              (select json_agg(json_build_object('id', devs.id, 'userId', devs.user_id, 'deviceId', devs.device_id,
+                                                 'registrationId', devs.registration_id)) from devs where devs.k = chk.k) as devices,
+              ${MESSAGE_COLS('m')},
+              coalesce((select json_agg(json_build_object('id', e.id::text, 'device', e.recipient_device)) from e where e.message_id = m.id), '[]') as envelopes
+         from chk join s on s.k = chk.k left join ok on ok.k = chk.k left join rl on rl.key = s.key left join m on m.id = s.mid
+        order by chk.k`,
+      [
+        batch.map((_, k) => k),
+        batch.map((p) => p.conversationId),
+        batch.map((p) => p.auth.userId),
+        batch.map((p) => p.auth.deviceUuid),
+        batch.map((p) => p.auth.deviceId),
+        batch.map((p) => p.input.clientMessageId),
+        batch.map((p) => p.input.contentType),
+        batch.map((p) => p.replyTo),
+        batch.map((p) => p.input.expiresIn ?? null),
+        batch.map((p) => p.id),
+        batch.map((p) => p.rateKey),
+        env.k,
+        env.d,
+        env.t,
+        env.c,
+        env.reg,
+      ],
+    );
+    return rows.map(({ k: _k, ...o }) => o);
   }
 
   /** The device's queued envelopes after `afterId` (exclusive), in queue order. */

@@ -57,23 +57,33 @@ export class RateLimiter {
    * (no token is taken unless it holds).
    */
   takeStatement(key: string, b: Budget, cost = 1, when = 'true'): { sql: string; params: unknown[] } {
+    return { sql: this.upsert(b, cost, `select ?::text as key where ${when}`), params: [key] };
+  }
+
+  /**
+   * One take of `cost` for each row of `source` (an SQL relation of the caller's statement with a distinct
+   * `key` column), as one upsert returning the keys that got their tokens. Rows are locked in key order, so
+   * concurrent batches cannot deadlock.
+   */
+  takeEachStatement(b: Budget, source: string, cost = 1): string {
+    return this.upsert(b, cost, `select src.key from ${source} src order by src.key`);
+  }
+
+  private upsert(b: Budget, cost: number, keys: string): string {
     const burst = num('burst', b.burst, true);
     const rate = num('refillPerSecond', b.refillPerSecond, true);
     const c = num('cost', cost, false);
     if (cost > b.burst) throw new Error(`RateLimiter: cost ${cost} exceeds burst ${b.burst}`);
     this.maybePurge();
     const available = `least(${burst}, r.tokens + greatest(0, extract(epoch from (now() - r.updated_at))) * ${rate})`;
-    return {
-      sql: `insert into rate_limits as r (key, tokens, updated_at, full_at)
-       select ?, ${burst} - ${c}, now(), now() + make_interval(secs => ${c} / ${rate}) where ${when}
+    return `insert into rate_limits as r (key, tokens, updated_at, full_at)
+       select k.key, ${burst} - ${c}, now(), now() + make_interval(secs => ${c} / ${rate}) from (${keys}) as k
        on conflict (key) do update set
          tokens = ${available} - ${c},
          updated_at = greatest(now(), r.updated_at),
          full_at = greatest(now(), r.updated_at) + make_interval(secs => (${burst} - (${available} - ${c})) / ${rate})
        where ${available} >= ${c}
-       returning tokens`,
-      params: [key],
-    };
+       returning r.key, r.tokens`;
   }
 
   /** Throws the RateLimitedError of a refused take, with when enough tokens will be back. */
