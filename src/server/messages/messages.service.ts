@@ -124,8 +124,9 @@ interface PendingSend {
   reject?: (err: unknown) => void;
 }
 
-/** At most this many sends share one store statement. */
+/** At most this many sends, and (unless one send alone is larger) this many ciphertext bytes, share one store statement. */
 const MAX_SEND_BATCH = 128;
+const MAX_SEND_BATCH_BYTES = 4 * 1024 * 1024;
 
 /** One queued envelope, as delivered to its device. */
 export interface EnvelopeRow {
@@ -384,7 +385,7 @@ export class MessagesService {
    * next, as ONE statement (one round trip and one commit for up to MAX_SEND_BATCH messages), with the
    * same checks per send as the single statement and each send's own outcome. A batch holds at most one
    * send per sending device (one rate-limit row each; a device's sends keep their order across batches).
-   * One batch is in flight at a time. If a batch fails as a whole (a recipient device deleted between the
+   * One batch is in flight at a time; a batch carries at most MAX_SEND_BATCH sends and MAX_SEND_BATCH_BYTES of ciphertext. If a batch fails as a whole (a recipient device deleted between the
    * check and the commit), each of its sends runs again on its own and meets its own outcome.
    */
   private submitSend(p: PendingSend): Promise<SendOutcome> {
@@ -403,10 +404,13 @@ export class MessagesService {
         const batch: PendingSend[] = [];
         const keys = new Set<string>();
         const rest: PendingSend[] = [];
+        let bytes = 0;
         for (const p of this.sendQueue) {
-          if (batch.length < MAX_SEND_BATCH && !keys.has(p.rateKey)) {
+          const size = p.input.envelopes.reduce((n, e) => n + e.ciphertext.length, 0);
+          if (batch.length < MAX_SEND_BATCH && (batch.length === 0 || bytes + size <= MAX_SEND_BATCH_BYTES) && !keys.has(p.rateKey)) {
             keys.add(p.rateKey);
             batch.push(p);
+            bytes += size;
           } else rest.push(p);
         }
         this.sendQueue = rest;
