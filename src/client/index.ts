@@ -37,3 +37,14 @@ export { KeyValueClientStore } from './stores/kv-store.js';
 export { createMemoryStore, MemoryBackend } from './stores/memory-store.js';
 export type { ClientStore, Credentials, KeyState, KeyValueBackend, MessageStore, StoredMessage } from './stores/types.js';
 export { Transport, type TransportOptions } from './transport.js';
+export {
+  AttachmentDigestMismatchError,
+  AttachmentError,
+  type AttachmentErrorCode,
+  decryptAttachment,
+  downloadAttachment,
+  type EncryptedAttachment,
+  encryptAttachment,
+  type UploadedAttachment,
+  uploadAttachment,
+} from './attachments.js';

@@ -25,6 +25,7 @@ import {
   signalDecryptPreKey,
   signalEncrypt,
 } from '../protocol/index.js';
+import { decryptAttachment, downloadAttachment, encryptAttachment, uploadAttachment } from './attachments.js';
 import { fromBase64, toBase64 } from './base64.js';
 import { type AttachmentPointer, ContentError, createContent, decodeContent, encodeContent } from './content.js';
 import { Emitter } from './emitter.js';
@@ -544,6 +545,48 @@ export class MessagingClient {
     );
     this.sendTail = run.catch(() => {});
     return run;
+  }
+
+  /**
+   * Sends a file (image, video, voice message or any file): encrypts it on the device (AES-256-GCM with a
+   * fresh key), uploads only the ciphertext, and sends a message whose end-to-end encrypted content carries
+   * the pointer (attachment id, key, SHA-256 digest, size, MIME type, file name). The server binds the
+   * upload to the message (participants may download it; it is deleted with the message) but never sees
+   * the key, the MIME type or the name.
+   */
+  async sendAttachment(
+    conversationId: string,
+    file: Uint8Array,
+    opts: SendOptions & { contentType: Exclude<ContentType, 'TEXT'>; mimeType: string; fileName?: string; caption?: string },
+  ): Promise<StoredMessage> {
+    const enc = await encryptAttachment(file);
+    const up = await uploadAttachment(this.opts.url, await this.accessToken(), enc.ciphertext);
+    const pointer: AttachmentPointer = {
+      url: `attachment:${up.id}`,
+      contentType: opts.mimeType,
+      size: enc.size,
+      key: toBase64(enc.key),
+      digest: toBase64(enc.digest),
+      ...(opts.fileName ? { fileName: opts.fileName } : {}),
+    };
+    return this.sendMessage(conversationId, opts.caption ?? '', {
+      ...opts,
+      contentType: opts.contentType,
+      attachments: [...(opts.attachments ?? []), pointer],
+      attachmentIds: [...(opts.attachmentIds ?? []), up.id],
+    });
+  }
+
+  /**
+   * Downloads and decrypts an attachment of a received (or sent) message: the ciphertext's SHA-256 is
+   * checked against the digest from the encrypted content first (AttachmentDigestMismatchError), then
+   * AES-GCM authenticates it. Returns the plaintext bytes.
+   */
+  async downloadAttachment(pointer: AttachmentPointer): Promise<Uint8Array> {
+    const m = /^attachment:(.+)$/.exec(pointer.url);
+    if (!m) throw new ContentError(`not an attachment of this server: ${pointer.url}`);
+    const ciphertext = await downloadAttachment(this.opts.url, await this.accessToken(), m[1]);
+    return decryptAttachment(ciphertext, fromBase64(pointer.key), fromBase64(pointer.digest));
   }
 
   private withCryptoLock<T>(fn: () => Promise<T>): Promise<T> {
