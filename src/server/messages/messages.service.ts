@@ -30,8 +30,6 @@ const MAX_EXPIRES_IN = 365 * 86_400;
 
 /** The rate limiter (src/server/ratelimit RateLimiter: PostgreSQL token buckets, throws RateLimitedError). */
 export interface Limiter {
-  /** The take as an upsert returning a row when taken (RateLimiter.takeStatement), to run inside the store statement. */
-  takeStatement(key: string, budget: { burst: number; refillPerSecond: number }, cost?: number, when?: string): { sql: string; params: unknown[] };
   /** One take for each row of an SQL relation with a distinct `key` column (RateLimiter.takeEachStatement). */
   takeEachStatement(budget: { burst: number; refillPerSecond: number }, source: string, cost?: number): string;
   /** Throws the refusal of a take that returned no row. */
@@ -118,8 +116,6 @@ interface PendingSend {
   conversationId: string;
   replyTo: string | null;
   rateKey: string;
-  /** The same send as its own statement (when its batch failed as a whole). */
-  single: () => Promise<SendOutcome>;
   resolve?: (o: SendOutcome) => void;
   reject?: (err: unknown) => void;
 }
@@ -128,21 +124,8 @@ interface PendingSend {
 const MAX_SEND_BATCH = 128;
 const MAX_SEND_BATCH_BYTES = 4 * 1024 * 1024;
 
-/** One queued envelope, as delivered to its device. */
-export interface EnvelopeRow {
-  /** bigserial, as a decimal string: the per-device order and the acknowledgement handle. */
-  id: string;
-  messageId: string;
-  conversationId: string;
-  senderUserId: string;
-  /** Signal device id of the sender's device. */
-  senderDeviceId: number;
-  /** Device.id of the sender's device. */
-  senderDeviceUuid: string;
-  type: number;
-  ciphertext: Uint8Array;
-  createdAt: Date;
-}
+/** One queued envelope, as delivered to its device (the fields of EnvelopeWire, with bytes and a Date). */
+export type EnvelopeRow = Omit<EnvelopeWire, 'ciphertext' | 'createdAt'> & { ciphertext: Uint8Array; createdAt: Date };
 
 const MESSAGE_COLS = (a: string) => `${a}.id, ${a}.seq::text as seq, ${a}.conversation_id as "conversationId", ${a}.sender_user_id as "senderUserId",
   ${a}.sender_device_uuid as "senderDeviceUuid", ${a}.sender_device_id as "senderDeviceId", ${a}.client_message_id as "clientMessageId",
@@ -224,97 +207,30 @@ export class MessagesService {
     const replyTo = input.replyTo == null ? null : uuidOrNull(input.replyTo);
     if (input.replyTo != null && !replyTo) throw new NotFoundError('Message', input.replyTo);
 
-    // ONE statement: read the participants' devices, the idempotency key and the reply target, check the
-    // envelopes against the device set, take the sender's rate-limit token (SEND_RATE_BURST, refilled at
-    // SEND_RATE_PER_SECOND), and store the message row and every envelope row, only if all of that holds.
-    // When nothing was stored, the same snapshot's facts come back and name the reason.
+    // ONE statement (storeBatch): read the participants' devices, the idempotency key and the reply target,
+    // check the envelopes against the device set, take the sender's rate-limit token (SEND_RATE_BURST,
+    // refilled at SEND_RATE_PER_SECOND), and store the message row and every envelope row, only if all of
+    // that holds. When nothing was stored, the same snapshot's facts come back and name the reason.
     const rateKey = `send:${auth.deviceUuid}`;
     const rateBudget = { burst: this.config.sendRateBurst, refillPerSecond: this.config.sendRatePerSecond };
-    const take = this.limiter.takeStatement(rateKey, rateBudget, 1, '(select ok from ok)');
-    const id = randomUUID();
+    const pendingSend: PendingSend = { auth, input, id: randomUUID(), conversationId: conversationId!, replyTo, rateKey };
     let stored: StoredMessage | undefined;
     let outcome: SendOutcome;
     try {
-      const insert = (db: Sql) =>
-        queryOne<SendOutcome>(
-          db,
-          `with devs as (
-             select d.id, d.user_id, d.device_id, d.registration_id
-               from conversation_members cm join devices d on d.user_id = cm.user_id
-              where cm.conversation_id = ?::uuid),
-           req as (select * from unnest(?::uuid[], ?::smallint[], ?::bytea[], ?::int[]) as r(d, t, c, reg)),
-           chk as (
-             select exists (select 1 from devs where devs.user_id = ?::uuid) as member,
-                    (select x.id from messages x where x.sender_device_uuid = ?::uuid and x.client_message_id = ?::text) as existing,
-                    (?::uuid is null or exists (select 1 from messages r where r.id = ?::uuid and r.conversation_id = ?::uuid)) as reply_ok,
-                    (select coalesce(array_agg(devs.id order by devs.id), '{}') from devs where devs.id <> ?::uuid)
-                      = (select coalesce(array_agg(req.d order by req.d), '{}') from req) as devices_match,
-                    not exists (select 1 from req join devs on devs.id = req.d where req.reg is not null and req.reg <> devs.registration_id) as fresh),
-           ok as (select member and existing is null and reply_ok and devices_match and fresh as ok from chk),
-           rl as (${take.sql}),
-           m as (
-             insert into messages (id, conversation_id, sender_user_id, sender_device_uuid, sender_device_id, client_message_id,
-                                   content_type, reply_to, recipient_count, expires_at)
-             select ?::uuid, c.id, ?::uuid, ?::uuid, ?::int, ?::text, ?::text, ?::uuid,
-                    (select count(distinct devs.user_id) from devs where devs.user_id <> ?::uuid)::int,
-                    now() + coalesce(?::int, c.disappearing_seconds) * interval '1 second'
-               from conversations c where c.id = ?::uuid and exists (select 1 from rl)
-             on conflict (sender_device_uuid, client_message_id) do nothing
-             returning *),
-           e as (
-             -- only devices of current participants (also re-checked by the foreign keys at commit)
-             insert into envelopes (recipient_device, message_id, type, ciphertext)
-             select req.d, m.id, req.t, req.c
-               from m, req
-               join devices d on d.id = req.d
-               join conversation_members cm on cm.user_id = d.user_id
-              where cm.conversation_id = m.conversation_id
-             returning id, recipient_device)
-           select chk.member, chk.existing, chk.reply_ok as "replyOk", (select ok from ok) as ok, exists (select 1 from rl) as "rateOk",
-                  (select json_agg(json_build_object('id', devs.id, 'userId', devs.user_id, 'deviceId', devs.device_id,
-                                                     'registrationId', devs.registration_id)) from devs) as devices,
-                  ${MESSAGE_COLS('m')},
-                  coalesce((select json_agg(json_build_object('id', e.id::text, 'device', e.recipient_device)) from e), '[]') as envelopes
-             from chk left join m on true`,
-          [
-            conversationId,
-            input.envelopes.map((e) => e.deviceId),
-            input.envelopes.map((e) => e.type),
-            input.envelopes.map((e) => Buffer.from(e.ciphertext.buffer, e.ciphertext.byteOffset, e.ciphertext.byteLength)),
-            input.envelopes.map((e) => e.registrationId ?? null),
-            auth.userId,
-            auth.deviceUuid,
-            cmid,
-            replyTo,
-            replyTo,
-            conversationId,
-            auth.deviceUuid,
-            ...take.params,
-            id,
-            auth.userId,
-            auth.deviceUuid,
-            auth.deviceId,
-            cmid,
-            input.contentType,
-            replyTo,
-            auth.userId,
-            input.expiresIn ?? null,
-            conversationId,
-          ],
-        ).then((row) => row!);
+      const alone = async (db: Sql) => (await this.storeBatch([pendingSend], db))[0];
       const attachmentIds = input.attachmentIds ?? [];
       const bind = this.bindAttachments;
       if (attachmentIds.length && !bind) throw new InvalidInputError('attachmentIds', 'attachments are not available');
       outcome =
         attachmentIds.length && bind
           ? await this.knex.transaction(async (trx) => {
-              const row = await insert(trx);
+              const row = await alone(trx);
               if (row.id) await bind(trx, row.id, auth.userId, attachmentIds);
               return row;
             })
           : retried
-            ? await insert(this.knex)
-            : await this.submitSend({ auth, input, id, conversationId: conversationId!, replyTo, rateKey, single: () => insert(this.knex) });
+            ? await alone(this.knex)
+            : await this.submitSend(pendingSend);
     } catch (err) {
       // A recipient device was removed between the check and the commit: check again (now a mismatch).
       if ((err as { code?: string }).code === '23503' && !retried) return this.send(auth, input, true);
@@ -420,7 +336,8 @@ export class MessagesService {
           const outcomes = await this.storeBatch(batch);
           batch.forEach((p, k) => p.resolve!(outcomes[k]));
         } catch {
-          await Promise.all(batch.map((p) => p.single().then(p.resolve!, p.reject!)));
+          // each send again as its own statement, to meet its own outcome
+          await Promise.all(batch.map((p) => this.storeBatch([p]).then((o) => p.resolve!(o[0]), p.reject!)));
         }
       }
     } finally {
@@ -428,7 +345,7 @@ export class MessagesService {
     }
   }
 
-  private async storeBatch(batch: PendingSend[]): Promise<SendOutcome[]> {
+  private async storeBatch(batch: PendingSend[], db: Sql = this.knex): Promise<SendOutcome[]> {
     const budget = { burst: this.config.sendRateBurst, refillPerSecond: this.config.sendRatePerSecond };
     const env = { k: [] as number[], d: [] as string[], t: [] as number[], c: [] as Buffer[], reg: [] as (number | null)[] };
     batch.forEach((p, k) => {
@@ -441,7 +358,7 @@ export class MessagesService {
       }
     });
     const rows = await query<SendOutcome & { k: number }>(
-      this.knex,
+      db,
       `with s as (
          select * from unnest(?::int[], ?::uuid[], ?::uuid[], ?::uuid[], ?::int[], ?::text[], ?::text[], ?::uuid[], ?::int[], ?::uuid[], ?::text[])
            as s(k, conv, uid, dev, devno, cmid, ctype, reply, expires_in, mid, key)),
@@ -593,18 +510,21 @@ export class MessagesService {
                        from r join messages m on m.id = r.message_id) as delivered`,
             [devices, envelopeIds],
           );
-          const byDevice = new Map<string, string[]>();
+          // each deleted envelope is reported to exactly one caller (the first in the batch that named it),
+          // as if the calls had run one after another
+          const byDevice = new Map<string, Set<string>>();
           for (const e of row?.acked ?? []) {
-            let list = byDevice.get(e.device);
-            if (!list) byDevice.set(e.device, (list = []));
-            list.push(e.id);
+            let set = byDevice.get(e.device);
+            if (!set) byDevice.set(e.device, (set = new Set()));
+            set.add(e.id);
           }
           for (const d of row?.delivered ?? []) {
             this.bus.publish('conversationEvent', d.conversationId, { kind: 'receipt', messageId: d.messageId, userId: d.userId });
           }
           for (const b of batch) {
-            const mine = new Set(b.ids);
-            b.resolve((byDevice.get(b.deviceUuid) ?? []).filter((id) => mine.has(id)));
+            const left = byDevice.get(b.deviceUuid);
+            const mine = [...new Set(b.ids)].filter((id) => left?.delete(id)).sort((x, y) => (BigInt(x) < BigInt(y) ? -1 : 1));
+            b.resolve(mine);
           }
         } catch (err) {
           for (const b of batch) b.reject(err);

@@ -9,12 +9,16 @@ import { Redis } from 'ioredis';
 
 /** A stored envelope as carried by `envelopeStored` (JSON-safe: ciphertext in base64, time as ISO 8601). */
 export interface EnvelopeWire {
+  /** bigserial, as a decimal string: the per-device order and the acknowledgement handle. */
   id: string;
   messageId: string;
   conversationId: string;
   senderUserId: string;
+  /** Signal device id of the sender's device. */
   senderDeviceId: number;
+  /** Device.id of the sender's device. */
   senderDeviceUuid: string;
+  /** 2 = whisper (SignalMessage), 3 = prekey (PreKeySignalMessage). */
   type: number;
   ciphertext: string;
   createdAt: string;
