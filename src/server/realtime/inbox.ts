@@ -46,17 +46,6 @@ class Notifier {
   }
 }
 
-/** Drains an event subscription in the background, calling `on` for each event, until it is returned. */
-function pump<T>(it: AsyncIterableIterator<T>, on: (v: T) => void): void {
-  void (async () => {
-    try {
-      for await (const v of it) on(v);
-    } catch {
-      // subscription closed
-    }
-  })();
-}
-
 const SENT_MEMORY = 20_000;
 /** While live envelopes arrive on their events, the queue is still read at least this often. */
 const RESYNC_MS = 10_000;
@@ -85,8 +74,7 @@ export function inboxStream<E extends { id: string }>(opts: {
       stopped = true;
       wake.notify();
     });
-    const stored = bus.subscribe('envelopeStored', deviceUuid);
-    const control = bus.subscribe('inboxControl', deviceUuid);
+
     /** Announced ids not yet sent on this stream (only those below `last` need fetching by id). */
     const announced = new Set<string>();
     let last: bigint = -1n;
@@ -96,7 +84,7 @@ export function inboxStream<E extends { id: string }>(opts: {
     let mustRead = false;
     let drained = false;
     let lastRead = 0;
-    pump(stored, (p) => {
+    const unlistenStored = bus.listen('envelopeStored', deviceUuid, (p) => {
       if (drained && p.envelope && queue.fromWire) carried.push(queue.fromWire(p.envelope));
       else {
         mustRead = true;
@@ -104,7 +92,7 @@ export function inboxStream<E extends { id: string }>(opts: {
       }
       wake.notify();
     });
-    pump(control, (p) => {
+    const unlistenControl = bus.listen('inboxControl', deviceUuid, (p) => {
       if (p.removed) ended = 'DEVICE_REMOVED';
       else if (p.openedStreamId !== streamId) ended = 'CONNECTED_ELSEWHERE';
       else return;
@@ -170,7 +158,8 @@ export function inboxStream<E extends { id: string }>(opts: {
       }
     } finally {
       openStreams--;
-      await Promise.all([stored.return?.(), control.return?.()]);
+      unlistenStored();
+      unlistenControl();
       stop();
     }
   });

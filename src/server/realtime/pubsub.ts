@@ -59,22 +59,44 @@ export type Topics = {
   ];
 };
 
+/** Topics scoped by an id (`topic:id`), and the payload of each. */
+type Scoped = { [K in keyof Topics as Topics[K] extends [string, unknown] ? K : never]: Topics[K] extends [string, infer P] ? P : never };
+
 export type EventBus = PubSub<Topics> & {
+  /**
+   * Calls `listener` for each event of `topic` scoped to `id` until the returned function is called: a
+   * plain listener on the bus's event target, for long-lived per-connection listeners (cheaper than an
+   * async iterator from `subscribe`).
+   */
+  listen<K extends keyof Scoped>(topic: K, id: string, listener: (payload: Scoped[K]) => void): () => void;
   /** A command connection to Redis when REDIS_URL is set (shared state such as presence). */
   redis?: Redis;
   close(): Promise<void>;
 };
 
+type Target = Pick<EventTarget, 'addEventListener' | 'removeEventListener'>;
+
+/** yoga's pubsub dispatches `topic:id` events whose `detail` is the payload (see createPubSub). */
+function listenOn(target: Target): EventBus['listen'] {
+  return (topic, id, listener) => {
+    const type = `${topic}:${id}`;
+    const handler = (e: Event) => listener((e as CustomEvent).detail);
+    target.addEventListener(type, handler);
+    return () => target.removeEventListener(type, handler);
+  };
+}
+
 export function createEventBus(redisUrl?: string): EventBus {
   if (!redisUrl) {
-    const ps = createPubSub<Topics>();
-    return Object.assign(ps, { close: async () => {} });
+    const eventTarget = new EventTarget();
+    return Object.assign(createPubSub<Topics>({ eventTarget }), { listen: listenOn(eventTarget), close: async () => {} });
   }
   const publishClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
   const subscribeClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
   const eventTarget = createRedisEventTarget({ publishClient, subscribeClient });
   const ps = createPubSub<Topics>({ eventTarget });
   return Object.assign(ps, {
+    listen: listenOn(eventTarget),
     redis: publishClient,
     close: async () => {
       publishClient.disconnect();
