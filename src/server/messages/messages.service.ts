@@ -552,9 +552,11 @@ export class MessagesService {
       this.knex,
       `select ${MESSAGE_COLS('m')} from messages m
          join conversation_members cm on cm.conversation_id = m.conversation_id and cm.user_id = ?
-        where m.conversation_id = ? and m.seq > cm.joined_seq and ${VISIBLE} and (?::bigint is null or m.seq < ?::bigint)
+        where m.conversation_id = ? and m.seq > cm.joined_seq and ${VISIBLE}
+          -- a bound rather than an "is null or" test: the generic plan of the prepared statement keeps an index range scan
+          and m.seq < coalesce(?::bigint, 9223372036854775807)
         order by m.seq desc limit ?`,
-      [userId, conversationId, before, before, first + 1],
+      [userId, conversationId, before, first + 1],
     );
     const hasNextPage = rows.length > first;
     const items = await this.decorate(userId, rows.slice(0, first));
