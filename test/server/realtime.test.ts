@@ -1,8 +1,9 @@
 /** Live delivery over real WebSockets: the inbox stream, conversation events, typing and presence. */
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inboxStreamCount } from '../../src/server/realtime/inbox.js';
 import { gql, register, type Registered, startServer, type TestServer, wsClient, wsQuery } from './harness.js';
-import { ACK, collect, directConversation, INBOX, send } from './realtime-helpers.js';
+import { ACK, collect, directConversation, INBOX, SEND, send } from './realtime-helpers.js';
 
 let s: TestServer;
 beforeAll(async () => {
@@ -10,7 +11,7 @@ beforeAll(async () => {
 });
 afterAll(() => s?.stop());
 
-type Item = { __typename: string; id?: string; messageId?: string; reason?: string };
+type Item = { __typename: string; id?: string; messageId?: string; ciphertext?: string; reason?: string };
 const envelopes = (items: Item[]) => items.filter((i) => i.__typename === 'Envelope');
 const drainedAt = (items: Item[]) => items.findIndex((i) => i.__typename === 'InboxDrained');
 
@@ -36,6 +37,33 @@ describe('inbox', () => {
       const live = await send(s.url, a, conv, [b.deviceUuid], 'live');
       await inbox.until((it) => envelopes(it).length === 31);
       expect(inbox.items.at(-1)).toMatchObject({ __typename: 'Envelope', messageId: live });
+      inbox.stop();
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('delivers live envelopes of every size intact and in send order (small ones ride on their event, large ones are read back)', async () => {
+    const { a, b, conv } = await pair();
+    const client = wsClient(s.wsUrl, b.token);
+    try {
+      const inbox = collect<Item>(client, INBOX);
+      await inbox.until((it) => drainedAt(it) >= 0);
+      const sizes = [100, 40_000, 200, 17_000, 16_384, 50];
+      const sent: { id: string; ciphertext: string }[] = [];
+      for (const size of sizes) {
+        const ciphertext = randomBytes(size).toString('base64');
+        const r = await gql(
+          s.url,
+          SEND,
+          { input: { conversationId: conv, clientMessageId: randomUUID(), contentType: 'FILE', envelopes: [{ deviceId: b.deviceUuid, type: 2, ciphertext }] } },
+          a.token,
+        );
+        expect(r.data.sendMessage.__typename).toBe('Message');
+        sent.push({ id: r.data.sendMessage.id, ciphertext });
+      }
+      await inbox.until((it) => envelopes(it).length === sizes.length);
+      expect(envelopes(inbox.items).map((e) => ({ id: e.messageId, ciphertext: e.ciphertext }))).toEqual(sent);
       inbox.stop();
     } finally {
       await client.dispose();
