@@ -3,10 +3,10 @@
  * MikroORM CLI. Add a new migration here, after the last one; never edit one that has shipped.
  */
 import { Migration20261125000001_accounts } from './Migration20261125000001_accounts.js';
+import { Migration20261125000002_keys } from './Migration20261125000002_keys.js';
 import { Migration20261125000003_messaging } from './Migration20261125000003_messaging.js';
 import { Migration20261125000004_calls } from './Migration20261125000004_calls.js';
 import { Migration20261125000005_attachments } from './Migration20261125000005_attachments.js';
-import { Migration20261125000002_keys } from './Migration20261125000002_keys.js';
 
 export const migrationsList = [
   { name: 'Migration20261125000001_accounts', class: Migration20261125000001_accounts },

@@ -571,7 +571,6 @@ export class MessagingClient {
     };
     return this.sendMessage(conversationId, opts.caption ?? '', {
       ...opts,
-      contentType: opts.contentType,
       attachments: [...(opts.attachments ?? []), pointer],
       attachmentIds: [...(opts.attachmentIds ?? []), up.id],
     });
@@ -717,35 +716,30 @@ export class MessagingClient {
    */
   private openInbox() {
     const generation = ++this.inboxGeneration;
-    const unsubscribe = this.transport.subscribe(
-      InboxDocument,
-      {},
-      {
-        next: (v) => {
-          if (generation !== this.inboxGeneration) return;
-          const item = v.inbox;
-          if (item.__typename === 'Envelope') {
-            if (this.inFlight.has(item.id) || this.held.has(item.id)) return;
-            this.inFlight.add(item.id);
-            this.enqueue(() => this.processEnvelope(item));
-          } else if (item.__typename === 'InboxDrained') {
-            this.enqueue(async () => {
-              await this.flushAcks();
-              await this.events.emit('drained', undefined);
-            });
-          } else if (item.__typename === 'InboxEnded') {
-            void this.events.emit('inboxEnded', { reason: item.reason });
-          }
-        },
-        error: (e) => void this.events.emit('error', e),
-      },
-    );
-    this.subscriptions.add(unsubscribe);
+    const stop = this.subscribe(InboxDocument, {}, (v) => {
+      if (generation !== this.inboxGeneration) return;
+      const item = v.inbox;
+      if (item.__typename === 'Envelope') this.accept(item);
+      else if (item.__typename === 'InboxDrained') {
+        this.enqueue(async () => {
+          await this.flushAcks();
+          await this.events.emit('drained', undefined);
+        });
+      } else if (item.__typename === 'InboxEnded') {
+        void this.events.emit('inboxEnded', { reason: item.reason });
+      }
+    });
     this.reopenInbox = () => {
-      this.subscriptions.delete(unsubscribe);
-      unsubscribe();
+      stop();
       this.openInbox();
     };
+  }
+
+  /** Queues an envelope for processing unless it is in progress already or held back (untrusted identity). */
+  private accept(e: EnvelopeFieldsFragment): void {
+    if (this.inFlight.has(e.id) || this.held.has(e.id)) return;
+    this.inFlight.add(e.id);
+    this.enqueue(() => this.processEnvelope(e));
   }
 
   /** Reads the whole queue and enqueues what is not being processed already; returns the queue length. */
@@ -757,9 +751,7 @@ export class MessagingClient {
       if (r.__typename !== 'EnvelopePage') throw domainError(r);
       for (const e of r.items) {
         if (this.stopped) break;
-        if (this.inFlight.has(e.id) || this.held.has(e.id)) continue;
-        this.inFlight.add(e.id);
-        this.enqueue(() => this.processEnvelope(e));
+        this.accept(e);
       }
       n += r.items.length;
       if (!r.pageInfo.hasNextPage || !r.pageInfo.endCursor) break;

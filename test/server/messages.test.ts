@@ -168,15 +168,15 @@ describe('sendMessage: device coverage, idempotency, limits', () => {
     const convs = await Promise.all(pairs.map(([a, b]) => direct(a, b)));
     const [x, y, stranger] = [await user(), await user(), await user()];
     const xy = await direct(x, y);
-    const before = { ...s.app.services.messages.sendBatchStats };
+    const before = { ...s.app.services.messages.sends.stats };
     const [good, mismatched, stale, foreign] = await Promise.all([
       Promise.all(pairs.map(([a, b], i) => send(a, convs[i], envelopes([{ id: b.deviceUuid }])))),
       send(x, xy, []),
       send(y, xy, [{ deviceId: x.deviceUuid, type: 2, ciphertext: randomBytes(10).toString('base64'), registrationId: 999 }]),
       send(stranger, xy, envelopes([{ id: x.deviceUuid }, { id: y.deviceUuid }])),
     ]);
-    const after = s.app.services.messages.sendBatchStats;
-    expect(after.sends - before.sends).toBe(19);
+    const after = s.app.services.messages.sends.stats;
+    expect(after.items - before.items).toBe(19);
     expect(after.batches - before.batches).toBeLessThan(19);
     expect(good.map((m) => m.__typename)).toEqual(pairs.map(() => 'Message'));
     expect(mismatched).toMatchObject({ __typename: 'MismatchedDevicesError', missing: [{ id: y.deviceUuid }] });

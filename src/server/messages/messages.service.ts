@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import { decodeCursor, encodeCursor, uuidOrNull } from '../accounts/accounts.service.js';
 import type { Config } from '../config.js';
 import type { ConversationsService, Page } from '../conversations/conversations.service.js';
+import { GroupCommit } from '../db/group-commit.js';
 import { query, queryOne, type Sql } from '../db/sql.js';
 import type { AuthDevice } from '../graphql/context.js';
 import { ForbiddenError, InvalidInputError, NotFoundError } from '../graphql/errors.js';
@@ -32,6 +33,8 @@ const MAX_EXPIRES_IN = 365 * 86_400;
 export interface Limiter {
   /** One take for each row of an SQL relation with a distinct `key` column (RateLimiter.takeEachStatement). */
   takeEachStatement(budget: { burst: number; refillPerSecond: number }, source: string, cost?: number): string;
+  /** Purges full buckets now and then (RateLimiter.maybePurge); called by users of takeEachStatement. */
+  maybePurge(): void;
   /** Throws the refusal of a take that returned no row. */
   refuse(key: string, budget: { burst: number; refillPerSecond: number }, cost?: number, what?: string): Promise<never>;
 }
@@ -116,8 +119,6 @@ interface PendingSend {
   conversationId: string;
   replyTo: string | null;
   rateKey: string;
-  resolve?: (o: SendOutcome) => void;
-  reject?: (err: unknown) => void;
 }
 
 /** At most this many sends, and (unless one send alone is larger) this many ciphertext bytes, share one store statement. */
@@ -212,9 +213,7 @@ export class MessagesService {
     // refilled at SEND_RATE_PER_SECOND), and store the message row and every envelope row, only if all of
     // that holds. When nothing was stored, the same snapshot's facts come back and name the reason.
     const rateKey = `send:${auth.deviceUuid}`;
-    const rateBudget = { burst: this.config.sendRateBurst, refillPerSecond: this.config.sendRatePerSecond };
     const pendingSend: PendingSend = { auth, input, id: randomUUID(), conversationId: conversationId!, replyTo, rateKey };
-    let stored: StoredMessage | undefined;
     let outcome: SendOutcome;
     try {
       const alone = async (db: Sql) => (await this.storeBatch([pendingSend], db))[0];
@@ -230,7 +229,7 @@ export class MessagesService {
             })
           : retried
             ? await alone(this.knex)
-            : await this.submitSend(pendingSend);
+            : await this.sends.submit(pendingSend);
     } catch (err) {
       // A recipient device was removed between the check and the commit: check again (now a mismatch).
       if ((err as { code?: string }).code === '23503' && !retried) return this.send(auth, input, true);
@@ -254,8 +253,8 @@ export class MessagesService {
       if (stale.length) throw new StaleDevicesError(stale);
       throw new Error('sendMessage: refused by the store statement for no reason the checks name');
     }
-    if (!rateOk) return this.limiter.refuse(rateKey, rateBudget, 1, 'sendMessage');
-    stored = rest.id ? (rest as StoredMessage) : undefined;
+    if (!rateOk) return this.limiter.refuse(rateKey, this.sendBudget, 1, 'sendMessage');
+    const stored = rest.id ? (rest as StoredMessage) : undefined;
     if (!stored) {
       // A concurrent identical send won the unique index: return its message.
       const first = await queryOne<{ id: string }>(this.knex, 'select id from messages where sender_device_uuid = ? and client_message_id = ?', [
@@ -291,62 +290,38 @@ export class MessagesService {
     return { ...message, viewerUserId: auth.userId, receipts: [], reactions: [] };
   }
 
-  private sendQueue: PendingSend[] = [];
-  private sendFlushing = false;
-  /** Store statements run for sends and the sends they carried (group commit at work when batches < sends). */
-  readonly sendBatchStats = { batches: 0, sends: 0 };
+  private get sendBudget() {
+    return { burst: this.config.sendRateBurst, refillPerSecond: this.config.sendRatePerSecond };
+  }
 
   /**
-   * Group commit of sends: the sends that arrive while one batch is being stored go together into the
-   * next, as ONE statement (one round trip and one commit for up to MAX_SEND_BATCH messages), with the
-   * same checks per send as the single statement and each send's own outcome. A batch holds at most one
-   * send per sending device (one rate-limit row each; a device's sends keep their order across batches).
-   * One batch is in flight at a time; a batch carries at most MAX_SEND_BATCH sends and MAX_SEND_BATCH_BYTES of ciphertext. If a batch fails as a whole (a recipient device deleted between the
+   * Group commit of sends (db/group-commit.ts): up to MAX_SEND_BATCH sends and MAX_SEND_BATCH_BYTES of
+   * ciphertext per store statement, with the same checks per send as alone and each send's own outcome.
+   * A batch holds at most one send per sending device (one rate-limit row each; a device's sends keep
+   * their order across batches). If a batch fails as a whole (a recipient device deleted between the
    * check and the commit), each of its sends runs again on its own and meets its own outcome.
    */
-  private submitSend(p: PendingSend): Promise<SendOutcome> {
-    return new Promise((resolve, reject) => {
-      p.resolve = resolve;
-      p.reject = reject;
-      this.sendQueue.push(p);
-      if (!this.sendFlushing) void this.flushSends();
-    });
-  }
+  readonly sends = new GroupCommit<PendingSend, SendOutcome>({
+    run: (batch) => this.storeBatch(batch),
+    onBatchError: 'alone',
+    admit: () => {
+      const keys = new Set<string>();
+      let bytes = 0;
+      return (p) => {
+        const size = p.input.envelopes.reduce((n, e) => n + e.ciphertext.length, 0);
+        if (keys.size > 0 && (keys.size >= MAX_SEND_BATCH || bytes + size > MAX_SEND_BATCH_BYTES || keys.has(p.rateKey))) return false;
+        keys.add(p.rateKey);
+        bytes += size;
+        return true;
+      };
+    },
+  });
 
-  private async flushSends(): Promise<void> {
-    this.sendFlushing = true;
-    try {
-      while (this.sendQueue.length) {
-        const batch: PendingSend[] = [];
-        const keys = new Set<string>();
-        const rest: PendingSend[] = [];
-        let bytes = 0;
-        for (const p of this.sendQueue) {
-          const size = p.input.envelopes.reduce((n, e) => n + e.ciphertext.length, 0);
-          if (batch.length < MAX_SEND_BATCH && (batch.length === 0 || bytes + size <= MAX_SEND_BATCH_BYTES) && !keys.has(p.rateKey)) {
-            keys.add(p.rateKey);
-            batch.push(p);
-            bytes += size;
-          } else rest.push(p);
-        }
-        this.sendQueue = rest;
-        this.sendBatchStats.batches++;
-        this.sendBatchStats.sends += batch.length;
-        try {
-          const outcomes = await this.storeBatch(batch);
-          batch.forEach((p, k) => p.resolve!(outcomes[k]));
-        } catch {
-          // each send again as its own statement, to meet its own outcome
-          await Promise.all(batch.map((p) => this.storeBatch([p]).then((o) => p.resolve!(o[0]), p.reject!)));
-        }
-      }
-    } finally {
-      this.sendFlushing = false;
-    }
-  }
+  /** The store statement's text, built once (it depends only on the send budget from the config). */
+  private storeSql?: string;
 
   private async storeBatch(batch: PendingSend[], db: Sql = this.knex): Promise<SendOutcome[]> {
-    const budget = { burst: this.config.sendRateBurst, refillPerSecond: this.config.sendRatePerSecond };
+    this.limiter.maybePurge();
     const env = { k: [] as number[], d: [] as string[], t: [] as number[], c: [] as Buffer[], reg: [] as (number | null)[] };
     batch.forEach((p, k) => {
       for (const e of p.input.envelopes) {
@@ -357,9 +332,7 @@ export class MessagesService {
         env.reg.push(e.registrationId ?? null);
       }
     });
-    const rows = await query<SendOutcome & { k: number }>(
-      db,
-      `with s as (
+    this.storeSql ??= `with s as (
          select * from unnest(?::int[], ?::uuid[], ?::uuid[], ?::uuid[], ?::int[], ?::text[], ?::text[], ?::uuid[], ?::int[], ?::uuid[], ?::text[])
            as s(k, conv, uid, dev, devno, cmid, ctype, reply, expires_in, mid, key)),
        req as (select * from unnest(?::int[], ?::uuid[], ?::smallint[], ?::bytea[], ?::int[]) as r(k, d, t, c, reg)),
@@ -377,7 +350,7 @@ export class MessagesService {
                              where req.k = s.k and req.reg is not null and req.reg <> devs.registration_id) as fresh
            from s),
        ok as (select s.k, s.key from chk join s on s.k = chk.k where chk.member and chk.existing is null and chk.reply_ok and chk.devices_match and chk.fresh),
-       rl as (${this.limiter.takeEachStatement(budget, 'ok')}),
+       rl as (${this.limiter.takeEachStatement(this.sendBudget, 'ok')}),
        m as (
          insert into messages (id, conversation_id, sender_user_id, sender_device_uuid, sender_device_id, client_message_id,
                                content_type, reply_to, recipient_count, expires_at)
@@ -403,7 +376,10 @@ export class MessagesService {
               ${MESSAGE_COLS('m')},
               coalesce((select json_agg(json_build_object('id', e.id::text, 'device', e.recipient_device)) from e where e.message_id = m.id), '[]') as envelopes
          from chk join s on s.k = chk.k left join ok on ok.k = chk.k left join rl on rl.key = s.key left join m on m.id = s.mid
-        order by chk.k`,
+        order by chk.k`;
+    const rows = await query<SendOutcome & { k: number }>(
+      db,
+      this.storeSql,
       [
         batch.map((_, k) => k),
         batch.map((p) => p.conversationId),
@@ -451,88 +427,61 @@ export class MessagesService {
    * ones, are ignored) and records a delivery receipt for each newly delivered message of another user.
    * Returns the ids actually acknowledged.
    *
-   * Acknowledgements are group-committed: the calls that arrive while one batch is being stored go
-   * together into the next, as ONE statement (one round trip, one commit for many devices). One batch is
-   * in flight at a time, so batches never contend for the same receipt rows.
+   * Acknowledgements are group-committed (db/group-commit.ts): one DELETE + receipts statement for the calls
+   * of many devices.
    */
-  acknowledge(deviceUuid: string, ids: readonly (string | bigint)[]): Promise<string[]> {
-    if (ids.length === 0) return Promise.resolve([]);
-    if (ids.length > MAX_PENDING_PAGE) return Promise.reject(new LimitExceededError('ids', MAX_PENDING_PAGE, ids.length));
-    let checked: string[];
-    try {
-      checked = bigintIds('ids', ids);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return new Promise((resolve, reject) => {
-      this.ackQueue.push({ deviceUuid, ids: checked, resolve, reject });
-      if (!this.ackFlushing) void this.flushAcks();
-    });
+  async acknowledge(deviceUuid: string, ids: readonly (string | bigint)[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    if (ids.length > MAX_PENDING_PAGE) throw new LimitExceededError('ids', MAX_PENDING_PAGE, ids.length);
+    return this.acks.submit({ deviceUuid, ids: bigintIds('ids', ids) });
   }
 
-  private ackQueue: { deviceUuid: string; ids: string[]; resolve: (acked: string[]) => void; reject: (err: unknown) => void }[] = [];
-  private ackFlushing = false;
+  private readonly acks = new GroupCommit<{ deviceUuid: string; ids: string[] }, string[]>({
+    run: (batch) => this.storeAcks(batch),
+    onBatchError: 'reject',
+  });
 
-  private async flushAcks(): Promise<void> {
-    this.ackFlushing = true;
-    try {
-      while (this.ackQueue.length) {
-        const batch = this.ackQueue.splice(0, this.ackQueue.length);
-        const devices: string[] = [];
-        const envelopeIds: string[] = [];
-        for (const b of batch) {
-          for (const id of b.ids) {
-            devices.push(b.deviceUuid);
-            envelopeIds.push(id);
-          }
-        }
-        try {
-          const row = await queryOne<{
-            acked: { id: string; device: string }[] | null;
-            delivered: { messageId: string; conversationId: string; userId: string }[] | null;
-          }>(
-            this.knex,
-            `with a as (select * from unnest(?::uuid[], ?::bigint[]) as a(d, i)),
-             del as (
-               delete from envelopes e using a where e.recipient_device = a.d and e.id = a.i
-               returning e.id, e.message_id, e.recipient_device),
-             r as (
-               insert into message_receipts (message_id, user_id, delivered_at)
-               select distinct del.message_id, d.user_id, now()
-                 from del join devices d on d.id = del.recipient_device join messages m on m.id = del.message_id
-                where m.sender_user_id <> d.user_id
-                order by 1, 2
-               on conflict (message_id, user_id) do update set delivered_at = excluded.delivered_at
-                 where message_receipts.delivered_at is null
-               returning message_id, user_id)
-             select (select json_agg(json_build_object('id', del.id::text, 'device', del.recipient_device) order by del.id) from del) as acked,
-                    (select json_agg(json_build_object('messageId', r.message_id, 'conversationId', m.conversation_id, 'userId', r.user_id))
-                       from r join messages m on m.id = r.message_id) as delivered`,
-            [devices, envelopeIds],
-          );
-          // each deleted envelope is reported to exactly one caller (the first in the batch that named it),
-          // as if the calls had run one after another
-          const byDevice = new Map<string, Set<string>>();
-          for (const e of row?.acked ?? []) {
-            let set = byDevice.get(e.device);
-            if (!set) byDevice.set(e.device, (set = new Set()));
-            set.add(e.id);
-          }
-          for (const d of row?.delivered ?? []) {
-            this.bus.publish('conversationEvent', d.conversationId, { kind: 'receipt', messageId: d.messageId, userId: d.userId });
-          }
-          for (const b of batch) {
-            const left = byDevice.get(b.deviceUuid);
-            const mine = [...new Set(b.ids)].filter((id) => left?.delete(id)).sort((x, y) => (BigInt(x) < BigInt(y) ? -1 : 1));
-            b.resolve(mine);
-          }
-        } catch (err) {
-          for (const b of batch) b.reject(err);
-        }
+  private async storeAcks(batch: { deviceUuid: string; ids: string[] }[]): Promise<string[][]> {
+    const devices: string[] = [];
+    const envelopeIds: string[] = [];
+    for (const b of batch) {
+      for (const id of b.ids) {
+        devices.push(b.deviceUuid);
+        envelopeIds.push(id);
       }
-    } finally {
-      this.ackFlushing = false;
     }
+    const row = await queryOne<{
+      acked: { id: string; device: string }[] | null;
+      delivered: { messageId: string; conversationId: string; userId: string }[] | null;
+    }>(
+      this.knex,
+      `with a as (select * from unnest(?::uuid[], ?::bigint[]) as a(d, i)),
+       del as (
+         delete from envelopes e using a where e.recipient_device = a.d and e.id = a.i
+         returning e.id, e.message_id, e.recipient_device),
+       r as (
+         insert into message_receipts (message_id, user_id, delivered_at)
+         select distinct del.message_id, d.user_id, now()
+           from del join devices d on d.id = del.recipient_device join messages m on m.id = del.message_id
+          where m.sender_user_id <> d.user_id
+          order by 1, 2
+         on conflict (message_id, user_id) do update set delivered_at = excluded.delivered_at
+           where message_receipts.delivered_at is null
+         returning message_id, user_id)
+       select (select json_agg(json_build_object('id', del.id::text, 'device', del.recipient_device) order by del.id) from del) as acked,
+              (select json_agg(json_build_object('messageId', r.message_id, 'conversationId', m.conversation_id, 'userId', r.user_id))
+                 from r join messages m on m.id = r.message_id) as delivered`,
+      [devices, envelopeIds],
+    );
+    for (const d of row?.delivered ?? []) {
+      this.bus.publish('conversationEvent', d.conversationId, { kind: 'receipt', messageId: d.messageId, userId: d.userId });
+    }
+    // each deleted envelope is reported to exactly one caller (the first in the batch that named it), as
+    // if the calls had run one after another
+    const left = new Set((row?.acked ?? []).map((e) => `${e.device}/${e.id}`));
+    return batch.map((b) =>
+      [...new Set(b.ids)].filter((id) => left.delete(`${b.deviceUuid}/${id}`)).sort((x, y) => (BigInt(x) < BigInt(y) ? -1 : 1)),
+    );
   }
 
   /**

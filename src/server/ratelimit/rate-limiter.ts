@@ -44,26 +44,17 @@ export class RateLimiter {
    * Returns the tokens left.
    */
   async take(key: string, b: Budget, cost = 1, what = 'requests', db: Sql = this.knex): Promise<number> {
-    const st = this.takeStatement(key, b, cost);
-    const row = await queryOne<{ tokens: number }>(db, st.sql, st.params);
+    this.maybePurge();
+    const row = await queryOne<{ tokens: number }>(db, this.upsert(b, cost, 'select ?::text as key'), [key]);
     if (row) return row.tokens;
     return this.refuse(key, b, cost, what, db);
   }
 
   /**
-   * The take as one statement (an upsert returning the tokens left: a row when taken, none when refused),
-   * for a caller to run alone or as a CTE of its own statement (a send takes its token in the statement that
-   * stores the message: one commit instead of two). `when` is an SQL condition of the caller's statement
-   * (no token is taken unless it holds).
-   */
-  takeStatement(key: string, b: Budget, cost = 1, when = 'true'): { sql: string; params: unknown[] } {
-    return { sql: this.upsert(b, cost, `select ?::text as key where ${when}`), params: [key] };
-  }
-
-  /**
    * One take of `cost` for each row of `source` (an SQL relation of the caller's statement with a distinct
-   * `key` column), as one upsert returning the keys that got their tokens. Rows are locked in key order, so
-   * concurrent batches cannot deadlock.
+   * `key` column), as one upsert returning the keys that got their tokens, for a caller to use as a CTE of
+   * its own statement (a send takes its token in the statement that stores the message). Rows are locked in
+   * key order, so concurrent batches cannot deadlock. Only builds the text: the caller calls maybePurge().
    */
   takeEachStatement(b: Budget, source: string, cost = 1): string {
     return this.upsert(b, cost, `select src.key from ${source} src order by src.key`);
@@ -74,7 +65,6 @@ export class RateLimiter {
     const rate = num('refillPerSecond', b.refillPerSecond, true);
     const c = num('cost', cost, false);
     if (cost > b.burst) throw new Error(`RateLimiter: cost ${cost} exceeds burst ${b.burst}`);
-    this.maybePurge();
     const available = `least(${burst}, r.tokens + greatest(0, extract(epoch from (now() - r.updated_at))) * ${rate})`;
     return `insert into rate_limits as r (key, tokens, updated_at, full_at)
        select k.key, ${burst} - ${c}, now(), now() + make_interval(secs => ${c} / ${rate}) from (${keys}) as k
@@ -115,7 +105,8 @@ export class RateLimiter {
     return rows.length;
   }
 
-  private maybePurge(): void {
+  /** Purges full buckets at most once a minute (in the background). */
+  maybePurge(): void {
     const now = Date.now();
     if (now - this.lastPurge < PURGE_EVERY_MS) return;
     this.lastPurge = now;

@@ -102,9 +102,16 @@ export function inboxStream<E extends { id: string }>(opts: {
     try {
       /** Ids sent on this stream, most recent SENT_MEMORY of them (an announcement can arrive after its envelope was read). */
       const sent = new Set<string>();
-      const remember = (id: string) => {
-        sent.add(id);
-        if (sent.size > SENT_MEMORY) sent.delete(sent.values().next().value!);
+      /** Pushes the envelopes not sent on this stream yet, in order, until the stream stops or ends. */
+      const deliver = async (envelopes: E[], onEach?: (e: E) => void) => {
+        for (const envelope of envelopes) {
+          if (stopped || ended) return;
+          onEach?.(envelope);
+          if (sent.has(envelope.id)) continue;
+          sent.add(envelope.id);
+          if (sent.size > SENT_MEMORY) sent.delete(sent.values().next().value!);
+          await push({ kind: 'envelope', envelope });
+        }
       };
       while (!stopped) {
         if (ended) {
@@ -116,12 +123,7 @@ export function inboxStream<E extends { id: string }>(opts: {
           // live: push what came on the events
           const batch = carried;
           carried = [];
-          for (const envelope of batch) {
-            if (stopped || ended) break;
-            if (sent.has(envelope.id)) continue;
-            remember(envelope.id);
-            await push({ kind: 'envelope', envelope });
-          }
+          await deliver(batch);
           await woken;
           continue;
         }
@@ -136,19 +138,10 @@ export function inboxStream<E extends { id: string }>(opts: {
           queue.pending(deviceUuid, last < 0n ? null : last.toString(), pageSize),
           late.length ? queue.byIds(deviceUuid, late) : Promise.resolve([] as E[]),
         ]);
-        for (const envelope of stragglers) {
-          if (stopped || ended) break;
-          if (sent.has(envelope.id)) continue;
-          remember(envelope.id);
-          await push({ kind: 'envelope', envelope });
-        }
-        for (const envelope of page) {
-          if (stopped || ended) break;
-          last = BigInt(envelope.id);
-          if (sent.has(envelope.id)) continue;
-          remember(envelope.id);
-          await push({ kind: 'envelope', envelope });
-        }
+        await deliver(stragglers);
+        await deliver(page, (e) => {
+          last = BigInt(e.id);
+        });
         if (stopped || ended || page.length === pageSize) continue;
         if (!drained) {
           drained = true;
