@@ -1,66 +1,84 @@
-/** The services every resolver reaches through the context. Built once per app. */
+/**
+ * The composition root of the domain layer: every service, built once per app and reached by resolvers
+ * through the context. Services take plain inputs and return plain results or DomainErrors; nothing here
+ * knows GraphQL.
+ */
 import type { Knex, MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { AccountsService } from './accounts/accounts.service.js';
 import { TokenService } from './accounts/auth.js';
-import type { Config } from './config.js';
-import { ConversationsService } from './conversations/conversations.service.js';
-import { MessagesService } from './messages/messages.service.js';
-import { MessageSweeper } from './messages/sweeper.js';
-import { AttachmentSweeper, AttachmentsService } from './attachments/attachments.service.js';
+import { AttachmentsService } from './attachments/attachments.service.js';
 import { LocalDirBlobStore } from './attachments/blob-store.js';
 import { CallsService } from './calls/calls.service.js';
-import { CallSweeper } from './calls/calls.sweeper.js';
+import type { Config } from './config.js';
+import { ConversationsService } from './conversations/conversations.service.js';
+import type { Bus } from './events.js';
 import { KeysService } from './keys/keys.service.js';
+import { Periodic } from './kernel/periodic.js';
+import { MessagesService } from './messages/messages.service.js';
+import { MessageSweeper, type SweepResult } from './messages/sweeper.js';
 import type { Metrics } from './ops/metrics.js';
-import { PresenceService } from './realtime/presence.js';
+import { PresenceService } from './presence/presence.service.js';
 import { RateLimiter } from './ratelimit/index.js';
-import type { EventBus } from './realtime/pubsub.js';
-import { TypingService } from './realtime/typing.js';
+import { PresenceTracker } from './realtime/presence.js';
+import { TypingTracker } from './realtime/typing.js';
 
 export interface Services {
   config: Config;
   orm: MikroORM;
   knex: Knex;
-  bus: EventBus;
+  bus: Bus;
   log: Logger;
   metrics: Metrics;
   tokens: TokenService;
   accounts: AccountsService;
   conversations: ConversationsService;
   messages: MessagesService;
-  /** Purges expired messages and envelopes past retention; started and stopped with the app. */
-  messageSweeper: MessageSweeper;
   calls: CallsService;
-  /** Marks ringing calls past CALL_RING_TIMEOUT_SECONDS missed; started and stopped with the app. */
-  callSweeper: CallSweeper;
   /** Encrypted attachment metadata and access; blobs behind `attachments.store` (a BlobStore). */
   attachments: AttachmentsService;
-  /** Deletes blobs of deleted or expired messages and never-sent uploads; started and stopped with the app. */
-  attachmentSweeper: AttachmentSweeper;
   /** Token buckets in PostgreSQL, shared by every domain's rate limits. */
   rateLimiter: RateLimiter;
   keys: KeysService;
   presence: PresenceService;
-  typing: TypingService;
+  typing: TypingTracker;
+  /** Purges expired messages and envelopes past retention (MESSAGE_SWEEP_INTERVAL_MS). */
+  messageSweeper: Periodic<SweepResult>;
+  /** Marks ringing calls past CALL_RING_TIMEOUT_SECONDS missed (CALL_SWEEP_INTERVAL_MS). */
+  callSweeper: Periodic<string[]>;
+  /** Deletes blobs of deleted or expired messages and never-sent uploads (ATTACHMENT_SWEEP_INTERVAL_MS). */
+  attachmentSweeper: Periodic<string[]>;
 }
 
-export function createServices(deps: { config: Config; orm: MikroORM; bus: EventBus; log: Logger; metrics: Metrics }): Services {
-  const { config, orm, bus } = deps;
+export function createServices(deps: { config: Config; orm: MikroORM; bus: Bus; log: Logger; metrics: Metrics }): Services {
+  const { config, orm, bus, log } = deps;
   const knex = orm.em.getKnex();
   const tokens = new TokenService(config.jwtSecret, config.accessTokenTtlSeconds, config.externalAuth);
-  const accounts = new AccountsService(knex, tokens, config, bus);
+  const accounts = new AccountsService(orm, tokens, config, bus);
   const rateLimiter = new RateLimiter(knex);
-  const keys = new KeysService(knex, config, bus, rateLimiter, deps.log);
-  const presence = new PresenceService(knex, bus);
-  const typing = new TypingService(bus, config.typingTtlMs);
-  const conversations = new ConversationsService(knex, bus);
-  const messages = new MessagesService(knex, bus, conversations, config, rateLimiter, deps.log);
-  const messageSweeper = new MessageSweeper(knex, bus, { retentionDays: config.envelopeRetentionDays, log: deps.log });
-  const calls = new CallsService(knex, bus, conversations, config);
-  const callSweeper = new CallSweeper(calls, deps.log);
-  const attachments = new AttachmentsService(knex, new LocalDirBlobStore(config.blobDir), config, deps.log);
-  const attachmentSweeper = new AttachmentSweeper(attachments, deps.log);
+  const keys = new KeysService(knex, config, bus, rateLimiter, log);
+  const conversations = new ConversationsService(orm, bus);
+  const tracker = new PresenceTracker((userId) => bus.publish('presenceChanged', userId, { userId }), bus.redis);
+  const presence = new PresenceService(tracker, accounts, conversations);
+  const typing = new TypingTracker(
+    (conversationId, userId, isTyping) => bus.publish('typing', conversationId, { conversationId, userId, typing: isTyping }),
+    config.typingTtlMs,
+  );
+  const messages = new MessagesService(orm, bus, conversations, config, rateLimiter, log);
+  const calls = new CallsService(orm, bus, conversations, config);
+  const attachments = new AttachmentsService(knex, new LocalDirBlobStore(config.blobDir), config, log);
   messages.bindAttachments = (trx, messageId, senderUserId, ids) => attachments.bindToMessage(trx, messageId, senderUserId, ids);
-  return { ...deps, knex, tokens, accounts, conversations, messages, messageSweeper, calls, callSweeper, attachments, attachmentSweeper, rateLimiter, keys, presence, typing };
+  const sweep = new MessageSweeper(knex, bus, { retentionDays: config.envelopeRetentionDays, log });
+  const messageSweeper = new Periodic('messaging sweep', () => sweep.sweepOnce(), log);
+  const callSweeper = new Periodic(
+    'call sweep',
+    async () => {
+      const ids = await calls.sweepMissed();
+      if (ids.length) log.info({ missedCalls: ids.length }, 'call sweep');
+      return ids;
+    },
+    log,
+  );
+  const attachmentSweeper = new Periodic('attachment sweep', () => attachments.sweepOnce(), log);
+  return { ...deps, knex, tokens, accounts, conversations, messages, calls, attachments, rateLimiter, keys, presence, typing, messageSweeper, callSweeper, attachmentSweeper };
 }

@@ -444,7 +444,7 @@ describe('deletion', () => {
     expect((await gql(s.url, DELETE, { m: m1 }, a.token)).data.deleteMessage.__typename).toBe('Message');
     // deleted for everyone: unreadable at once, gone after the sweep
     expect((await raw('GET', `/attachments/${one.id}`, b.token)).status).toBe(404);
-    const swept = await s.app.services.attachmentSweeper.sweepOnce();
+    const swept = await s.app.services.attachmentSweeper.runOnce();
     expect(swept).toContain(one.id);
     expect(swept).not.toContain(shared.id);
     expect(existsSync(path(one.id))).toBe(false);
@@ -462,7 +462,7 @@ describe('deletion', () => {
     await s.app.services.knex.raw(`update attachments set created_at = now() - interval '2 days' where id = ?`, [orphan.id]);
     await new Promise((r) => setTimeout(r, 1300));
     expect((await raw('GET', `/attachments/${expiring.id}`, b.token)).status).toBe(404);
-    const swept = await s.app.services.attachmentSweeper.sweepOnce();
+    const swept = await s.app.services.attachmentSweeper.runOnce();
     expect(swept).toEqual(expect.arrayContaining([expiring.id, orphan.id]));
     expect(swept).not.toContain(fresh.id);
     // an upload past its TTL can no longer be attached

@@ -83,9 +83,9 @@ describe('ringing and the ring timeout', () => {
       expect(events.items[0]).toMatchObject({ kind: 'RINGING', callId: call.id, actorUserId: a.userId, call: { direction: 'INCOMING', viewerState: 'RINGING' } });
 
       // before the timeout the sweep leaves it alone
-      expect(await s.app.services.callSweeper.sweepOnce()).not.toContain(call.id);
+      expect(await s.app.services.callSweeper.runOnce()).not.toContain(call.id);
       await sleep(RING_TIMEOUT * 1000 + 300);
-      expect(await s.app.services.callSweeper.sweepOnce()).toContain(call.id);
+      expect(await s.app.services.callSweeper.runOnce()).toContain(call.id);
       await events.until((it) => it.some((e) => e.kind === 'MISSED'));
       expect(events.items.find((e) => e.kind === 'MISSED')).toMatchObject({
         callId: call.id,
@@ -93,7 +93,7 @@ describe('ringing and the ring timeout', () => {
         call: { status: 'MISSED', direction: 'INCOMING', missed: true, viewerState: 'MISSED' },
       });
       // swept once only
-      expect(await s.app.services.callSweeper.sweepOnce()).not.toContain(call.id);
+      expect(await s.app.services.callSweeper.runOnce()).not.toContain(call.id);
       events.stop();
     } finally {
       await bClient.dispose();
@@ -112,7 +112,7 @@ describe('ringing and the ring timeout', () => {
     const r = await doAct('acceptCall', b, call.id);
     expect(r).toMatchObject({ __typename: 'IllegalCallTransitionError', code: 'ILLEGAL_CALL_TRANSITION', from: 'MISSED', action: 'ACCEPT' });
     expect((await history(b)).items[0]).toMatchObject({ id: call.id, status: 'MISSED', missed: true });
-    expect(await s.app.services.callSweeper.sweepOnce()).not.toContain(call.id);
+    expect(await s.app.services.callSweeper.runOnce()).not.toContain(call.id);
   });
 
   it('another instance (or a restarted one) sweeps calls rung on this one: the state is in the database', async () => {
@@ -121,7 +121,7 @@ describe('ringing and the ring timeout', () => {
     const other = await startServer({ callRingTimeoutSeconds: RING_TIMEOUT, callSweepIntervalMs: 0, attachmentSweepIntervalMs: 0, blobDir });
     try {
       await sleep(RING_TIMEOUT * 1000 + 300);
-      expect(await other.app.services.callSweeper.sweepOnce()).toContain(call.id);
+      expect(await other.app.services.callSweeper.runOnce()).toContain(call.id);
     } finally {
       await other.stop();
     }
@@ -235,7 +235,7 @@ describe('transitions', () => {
     const call = await start(a, await group(a, [b, c]));
     await doAct('acceptCall', b, call.id);
     await sleep(RING_TIMEOUT * 1000 + 300);
-    expect(await s.app.services.callSweeper.sweepOnce()).not.toContain(call.id);
+    expect(await s.app.services.callSweeper.runOnce()).not.toContain(call.id);
     const [cView] = (await history(c)).items;
     expect(cView).toMatchObject({ id: call.id, status: 'ONGOING', viewerState: 'MISSED', missed: true });
     // joining late is still possible while the call goes on

@@ -5,10 +5,21 @@
  * stream it twice.
  */
 import { describe, expect, it } from 'vitest';
-import { inboxStream } from '../../src/server/realtime/inbox.js';
-import { createEventBus, type EnvelopeWire } from '../../src/server/realtime/pubsub.js';
+import type { Topics } from '../../src/server/events.js';
+import type { EnvelopeWire } from '../../src/server/messages/envelope.js';
+import { createEventBus, type EventBus } from '../../src/server/realtime/bus.js';
+import { type InboxSignals, inboxStream } from '../../src/server/realtime/inbox.js';
 
 type Env = { id: string };
+
+/** The stream's signals over a real in-process bus (as MessagesService.inboxSignals wires them). */
+function signals(bus: EventBus<Topics>): InboxSignals<Env> {
+  return {
+    onStored: (d, l) => bus.listen('envelopeStored', d, (p) => l(p.envelopeId, p.envelope ? { id: p.envelope.id } : undefined)),
+    onControl: (d, l) => bus.listen('inboxControl', d, l),
+    opened: (d, streamId) => bus.publish('inboxControl', d, { openedStreamId: streamId }),
+  };
+}
 
 function memoryQueue() {
   const committed = new Map<string, Env[]>();
@@ -38,9 +49,9 @@ async function take<T>(it: AsyncIterator<T>, n: number): Promise<T[]> {
 
 describe('inbox stream ordering', () => {
   it('streams an envelope whose lower id commits after a higher one was streamed, exactly once', async () => {
-    const bus = createEventBus();
+    const bus = createEventBus<Topics>();
     const queue = memoryQueue();
-    const stream = inboxStream<Env>({ deviceUuid: 'd', queue, bus })[Symbol.asyncIterator]();
+    const stream = inboxStream<Env>({ deviceUuid: 'd', queue, signals: signals(bus) })[Symbol.asyncIterator]();
     expect(await take(stream, 1)).toEqual([{ kind: 'drained' }]);
     // id 11 commits and is announced first; id 10 (allocated earlier) commits later
     queue.commit('d', 11);
@@ -62,9 +73,9 @@ describe('inbox stream ordering', () => {
   });
 
   it('streams live envelopes that ride on their events without reading the queue back, and reads it for one that does not', async () => {
-    const bus = createEventBus();
-    const queue = { ...memoryQueue(), fromWire: (w: EnvelopeWire) => ({ id: w.id }) };
-    const stream = inboxStream<Env>({ deviceUuid: 'c', queue, bus })[Symbol.asyncIterator]();
+    const bus = createEventBus<Topics>();
+    const queue = memoryQueue();
+    const stream = inboxStream<Env>({ deviceUuid: 'c', queue, signals: signals(bus) })[Symbol.asyncIterator]();
     expect(await take(stream, 1)).toEqual([{ kind: 'drained' }]);
     const readsAfterDrain = queue.reads;
     for (const id of [20, 21, 22]) {
@@ -83,9 +94,9 @@ describe('inbox stream ordering', () => {
   });
 
   it('finds an envelope whose event was lost at the next read, at the latest resyncMs after the last one', async () => {
-    const bus = createEventBus();
-    const queue = { ...memoryQueue(), fromWire: (w: EnvelopeWire) => ({ id: w.id }) };
-    const stream = inboxStream<Env>({ deviceUuid: 'l', queue, bus, resyncMs: 50 })[Symbol.asyncIterator]();
+    const bus = createEventBus<Topics>();
+    const queue = memoryQueue();
+    const stream = inboxStream<Env>({ deviceUuid: 'l', queue, signals: signals(bus), resyncMs: 50 })[Symbol.asyncIterator]();
     expect(await take(stream, 1)).toEqual([{ kind: 'drained' }]);
     queue.commit('l', 30); // its event is lost
     await new Promise((r) => setTimeout(r, 80));
@@ -96,8 +107,8 @@ describe('inbox stream ordering', () => {
   });
 
   it('ends at once when the client closes it while waiting', async () => {
-    const bus = createEventBus();
-    const stream = inboxStream<Env>({ deviceUuid: 'e', queue: memoryQueue(), bus })[Symbol.asyncIterator]();
+    const bus = createEventBus<Topics>();
+    const stream = inboxStream<Env>({ deviceUuid: 'e', queue: memoryQueue(), signals: signals(bus) })[Symbol.asyncIterator]();
     await take(stream, 1);
     const pending = stream.next();
     await stream.return?.();

@@ -441,7 +441,7 @@ describe('delete for everyone, disappearing messages, reactions', () => {
     await new Promise((r) => setTimeout(r, 1_200));
     // already invisible before the sweep
     expect((await history(a, d)).items.map((x: any) => x.id)).toEqual([keep.id]);
-    const swept = await s.app.services.messageSweeper.sweepOnce();
+    const swept = await s.app.services.messageSweeper.runOnce();
     expect(swept.expiredMessages).toBeGreaterThanOrEqual(2);
     expect((await pending(b)).items.map((e) => e.messageId)).toEqual([keep.id]);
     const rows = await s.app.services.knex.raw('select count(*)::int as n from messages where id = any(?::uuid[])', [[m.id, m2.id]]);

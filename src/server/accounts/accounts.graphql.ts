@@ -1,18 +1,28 @@
 /** Users, devices, registration, linking and tokens in the schema. */
 import { builder } from '../graphql/builder.js';
 import { requireAuth } from '../graphql/context.js';
-import {
-  DeviceLimitError,
-  ForbiddenError,
-  InvalidCredentialsError,
-  InvalidInputError,
-  InvalidKeyError,
-  InvalidLinkCodeError,
-  NotFoundError,
-  UsernameTakenError,
-} from '../graphql/errors.js';
-import { PageInfo } from '../graphql/types.js';
+import { errorOptions, PageInfo } from '../graphql/types.js';
+import { ForbiddenError, InvalidInputError, InvalidKeyError, NotFoundError } from '../kernel/errors.js';
+import type { Page } from '../kernel/paging.js';
+import { DeviceLimitError, InvalidCredentialsError, InvalidLinkCodeError, UsernameTakenError } from './accounts.errors.js';
 import type { DeviceCredentials, DeviceRow, UserRow } from './accounts.service.js';
+
+builder.objectType(UsernameTakenError, {
+  ...errorOptions(UsernameTakenError, 'UsernameTakenError', 'The username is taken (compared case-insensitively).'),
+  fields: (t) => ({ username: t.exposeString('username') }),
+});
+builder.objectType(DeviceLimitError, {
+  ...errorOptions(DeviceLimitError, 'DeviceLimitError', 'The user already has the maximum number of devices.'),
+  fields: (t) => ({ max: t.exposeInt('max') }),
+});
+builder.objectType(InvalidCredentialsError, {
+  ...errorOptions(InvalidCredentialsError, 'InvalidCredentialsError', 'Unknown device or wrong device secret.'),
+  fields: () => ({}),
+});
+builder.objectType(InvalidLinkCodeError, {
+  ...errorOptions(InvalidLinkCodeError, 'InvalidLinkCodeError', 'The link code is unknown, already used or expired.'),
+  fields: () => ({}),
+});
 
 export const UserRef = builder.objectRef<UserRow>('User').implement({
   description: 'A person. Visible to every authenticated user (the directory).',
@@ -25,7 +35,7 @@ export const UserRef = builder.objectRef<UserRow>('User').implement({
     devices: t.field({
       type: [DeviceRef],
       description: "The user's current devices (senders encrypt once for each).",
-      resolve: (u, _a, ctx) => ctx.services.accounts.devicesOf(u.id),
+      resolve: (u, _a, ctx) => ctx.loaders.devicesOfUser.load(u.id),
     }),
   }),
 });
@@ -75,7 +85,7 @@ const LinkCodeRef = builder.objectRef<{ code: string; expiresAt: Date }>('Device
   }),
 });
 
-const UserPage = builder.objectRef<{ items: UserRow[]; endCursor: string | null; hasNextPage: boolean }>('UserPage').implement({
+const UserPage = builder.objectRef<Page<UserRow>>('UserPage').implement({
   fields: (t) => ({
     items: t.field({ type: [UserRef], resolve: (p) => p.items }),
     pageInfo: t.field({ type: PageInfo, resolve: (p) => p }),
@@ -151,6 +161,13 @@ builder.queryFields((t) => ({
 }));
 
 builder.mutationFields((t) => ({
+  updateProfile: t.field({
+    type: UserRef,
+    description: "Change the caller's display name and/or avatar URL (an empty avatarUrl removes it).",
+    errors: { types: [InvalidInputError] },
+    args: { displayName: t.arg.string(), avatarUrl: t.arg.string() },
+    resolve: (_r, a, ctx) => ctx.services.accounts.updateProfile(requireAuth(ctx), { displayName: a.displayName, avatarUrl: a.avatarUrl }),
+  }),
   register: t.field({
     type: DeviceCredentialsRef,
     description:

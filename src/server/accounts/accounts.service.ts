@@ -4,20 +4,17 @@
  * cannot exceed MAX_DEVICES.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { Knex } from '@mikro-orm/postgresql';
+import type { Knex, MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../config.js';
-import { isUniqueViolation, query, queryOne, type Sql } from '../db/sql.js';
-import type { AuthDevice } from '../graphql/context.js';
-import {
-  DeviceLimitError,
-  InvalidCredentialsError,
-  InvalidInputError,
-  InvalidKeyError,
-  InvalidLinkCodeError,
-  NotFoundError,
-  UsernameTakenError,
-} from '../graphql/errors.js';
-import type { EventBus } from '../realtime/pubsub.js';
+import { isUniqueViolation, query, queryOne } from '../db/sql.js';
+import type { Bus } from '../events.js';
+import type { AuthDevice } from '../kernel/auth.js';
+import { InvalidInputError, InvalidKeyError, NotFoundError } from '../kernel/errors.js';
+import { uuidOrNull } from '../kernel/ids.js';
+import { checkFirst, decodeCursor, type Page, toPage } from '../kernel/paging.js';
+import { checkHttpUrl, checkText } from '../kernel/text.js';
+import { Device, type IDevice, type IUser, User } from './account.entity.js';
+import { DeviceLimitError, InvalidCredentialsError, InvalidLinkCodeError, UsernameTakenError } from './accounts.errors.js';
 import { hashDeviceSecret, newDeviceSecret, type TokenService, verifyDeviceSecret } from './auth.js';
 
 export interface UserRow {
@@ -78,32 +75,13 @@ export function checkIdentityKey(field: string, key: Uint8Array): void {
   if (key[0] !== 0x05) throw new InvalidKeyError(field, `expected type byte 0x05, got 0x${key[0].toString(16).padStart(2, '0')}`);
 }
 
-function checkText(field: string, v: string, min: number, max: number): string {
-  const s = v.trim();
-  if (s.length < min || s.length > max) throw new InvalidInputError(field, `expected ${min} to ${max} characters`);
-  return s;
-}
-
 function checkDevice(d: NewDeviceInput): NewDeviceInput {
-  const name = checkText('device.name', d.name, 1, 64);
+  const name = checkText('device.name', d.name, { min: 1, max: 64 });
   if (!Number.isInteger(d.registrationId) || d.registrationId < 1 || d.registrationId > MAX_REGISTRATION_ID) {
     throw new InvalidInputError('device.registrationId', `expected an integer in 1..${MAX_REGISTRATION_ID}`);
   }
   checkIdentityKey('device.identityKey', d.identityKey);
   return { ...d, name };
-}
-
-function checkAvatarUrl(v: string | null | undefined): string | null {
-  if (v == null || v === '') return null;
-  let u: URL;
-  try {
-    u = new URL(v);
-  } catch {
-    throw new InvalidInputError('avatarUrl', 'not a valid URL');
-  }
-  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new InvalidInputError('avatarUrl', 'expected an http(s) URL');
-  if (v.length > 2048) throw new InvalidInputError('avatarUrl', 'at most 2048 characters');
-  return v;
 }
 
 function hashLinkCode(code: string): Buffer {
@@ -114,20 +92,24 @@ export class AccountsService {
   private readonly authCache = new Map<string, { at: number; userId: string }>();
   private readonly lastSeenWritten = new Map<string, number>();
 
+  private readonly knex: Knex;
+
   constructor(
-    private readonly knex: Knex,
+    private readonly orm: MikroORM,
     private readonly tokens: TokenService,
     private readonly config: Pick<Config, 'maxDevices' | 'linkCodeTtlSeconds'>,
-    private readonly bus: EventBus,
-  ) {}
+    private readonly bus: Bus,
+  ) {
+    this.knex = orm.em.getKnex();
+  }
 
   async register(input: RegisterInput, externalSubject: string | null = null): Promise<DeviceCredentials> {
-    const username = input.username.trim();
+    const username = typeof input.username === 'string' ? input.username.trim() : '';
     if (!USERNAME.test(username)) {
       throw new InvalidInputError('username', '3 to 32 characters: letters, digits, "_", "." or "-"');
     }
-    const displayName = checkText('displayName', input.displayName, 1, 64);
-    const avatarUrl = checkAvatarUrl(input.avatarUrl);
+    const displayName = checkText('displayName', input.displayName, { min: 1, max: 64 });
+    const avatarUrl = checkHttpUrl('avatarUrl', input.avatarUrl);
     const device = checkDevice(input.device);
     const secret = newDeviceSecret();
     const secretHash = await hashDeviceSecret(secret);
@@ -260,6 +242,8 @@ export class AccountsService {
         return null;
       }
       this.authCache.set(claims.deviceUuid, { at: now, userId: row.userId });
+    } else if (cached.userId !== claims.userId) {
+      return null;
     }
     void this.touch(claims.deviceUuid, false);
     return claims;
@@ -278,26 +262,45 @@ export class AccountsService {
     }
   }
 
+  // ------------------------------------------------------------ profiles and device lists (MikroORM)
+
   async userById(id: string): Promise<UserRow | null> {
-    return (await queryOne<UserRow>(this.knex, `select ${USER_COLS} from users where id = ?`, [uuidOrNull(id)])) ?? null;
+    const uid = uuidOrNull(id);
+    if (!uid) return null;
+    const u = await this.orm.em.fork().findOne(User, { id: uid });
+    return u ? userRow(u) : null;
   }
 
-  async usersByIds(db: Sql, ids: readonly string[]): Promise<UserRow[]> {
-    return query<UserRow>(db, `select ${USER_COLS} from users where id = any(?::uuid[])`, [ids]);
+  /** Users by id, in the order asked (null for unknown ids): the batch behind the per-request user loader. */
+  async usersByIds(ids: readonly string[]): Promise<(UserRow | null)[]> {
+    const valid = [...new Set(ids.filter((id) => uuidOrNull(id)))];
+    const found = valid.length ? await this.orm.em.fork().find(User, { id: { $in: valid } }) : [];
+    const byId = new Map(found.map((u) => [u.id, userRow(u)]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+
+  /** Changes the caller's display name and/or avatar (an empty avatar URL removes it). */
+  async updateProfile(auth: AuthDevice, patch: { displayName?: string | null; avatarUrl?: string | null }): Promise<UserRow> {
+    const em = this.orm.em.fork();
+    const user = await em.findOneOrFail(User, { id: auth.userId });
+    if (patch.displayName != null) user.displayName = checkText('displayName', patch.displayName, { min: 1, max: 64 });
+    if (patch.avatarUrl !== undefined) user.avatarUrl = checkHttpUrl('avatarUrl', patch.avatarUrl);
+    await em.flush();
+    return userRow(user);
   }
 
   /**
    * Directory search by username prefix or display-name substring, case-insensitive, ordered by
    * lower(username) then id; the cursor is the last row's (lower(username), id).
    */
-  async searchUsers(search: string, first: number, after: string | null): Promise<{ items: UserRow[]; endCursor: string | null; hasNextPage: boolean }> {
-    const term = checkText('search', search, 1, 64).toLowerCase();
-    if (first < 1 || first > 100) throw new InvalidInputError('first', 'expected 1..100');
+  async searchUsers(search: string, first: number, after: string | null): Promise<Page<UserRow>> {
+    const term = checkText('search', search, { min: 1, max: 64 }).toLowerCase();
+    checkFirst(first, 100);
     const like = term.replace(/[\\%_]/g, (c) => `\\${c}`);
     const params: unknown[] = [`${like}%`, `%${like}%`];
     let cursorSql = '';
     if (after) {
-      const [u, id] = decodeCursor(after);
+      const [u, id] = decodeCursor(after, ['text', 'uuid']);
       cursorSql = 'and (lower(username), id) > (?, ?::uuid)';
       params.push(u, id);
     }
@@ -309,35 +312,55 @@ export class AccountsService {
         order by lower(username), id limit ?`,
       params,
     );
-    const hasNextPage = rows.length > first;
-    const items = rows.slice(0, first);
-    const last = items[items.length - 1];
-    return { items, hasNextPage, endCursor: last ? encodeCursor([last.username.toLowerCase(), last.id]) : null };
+    return toPage(rows, first, (last) => [last.username.toLowerCase(), last.id]);
   }
 
   async devicesOf(userId: string): Promise<DeviceRow[]> {
-    return query<DeviceRow>(this.knex, `select ${DEVICE_COLS} from devices where user_id = ? order by device_id`, [uuidOrNull(userId)]);
+    return (await this.devicesOfUsers([userId]))[0];
+  }
+
+  /** Each user's devices in device-id order: the batch behind the per-request device-list loader. */
+  async devicesOfUsers(userIds: readonly string[]): Promise<DeviceRow[][]> {
+    const valid = [...new Set(userIds.filter((id) => uuidOrNull(id)))];
+    const found = valid.length ? await this.orm.em.fork().find(Device, { user: { $in: valid } }, { orderBy: { deviceId: 'asc' } }) : [];
+    const byUser = new Map<string, DeviceRow[]>();
+    for (const d of found) {
+      const row = deviceRow(d);
+      let l = byUser.get(row.userId);
+      if (!l) byUser.set(row.userId, (l = []));
+      l.push(row);
+    }
+    return userIds.map((id) => byUser.get(id) ?? []);
+  }
+
+  /** When each user was last seen: the latest last_seen_at of their devices (unknown users are left out). */
+  async lastSeen(userIds: readonly string[]): Promise<Map<string, Date>> {
+    const valid = [...new Set(userIds.filter((id) => uuidOrNull(id)))];
+    const devices = valid.length ? await this.orm.em.fork().find(Device, { user: { $in: valid } }, { fields: ['user', 'lastSeenAt'] }) : [];
+    const out = new Map<string, Date>();
+    for (const d of devices) {
+      const prev = out.get(d.user.id);
+      if (!prev || d.lastSeenAt > prev) out.set(d.user.id, d.lastSeenAt);
+    }
+    return out;
   }
 }
 
-export function encodeCursor(parts: (string | number)[]): string {
-  return Buffer.from(JSON.stringify(parts)).toString('base64url');
+function userRow(u: IUser): UserRow {
+  return { id: u.id, username: u.username, displayName: u.displayName, avatarUrl: u.avatarUrl ?? null, createdAt: u.createdAt };
 }
 
-export function decodeCursor(cursor: string): string[] {
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString());
-    if (Array.isArray(v)) return v.map(String);
-  } catch {
-    // fall through
-  }
-  throw new InvalidInputError('after', 'malformed cursor');
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** Unknown ids that are not even UUIDs simply match nothing. */
-export function uuidOrNull(id: string): string | null {
-  return UUID.test(id) ? id : null;
+function deviceRow(d: IDevice): DeviceRow {
+  return {
+    id: d.id,
+    userId: d.user.id,
+    deviceId: d.deviceId,
+    name: d.name,
+    registrationId: d.registrationId,
+    identityKey: new Uint8Array(d.identityKey.buffer, d.identityKey.byteOffset, d.identityKey.byteLength),
+    createdAt: d.createdAt,
+    lastSeenAt: d.lastSeenAt,
+  };
 }
 
 let dummy: Promise<string> | undefined;

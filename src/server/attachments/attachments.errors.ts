@@ -1,5 +1,5 @@
 /** Typed failures of attachment uploads (HTTP bodies `{ "error": { code, message, ... } }`). */
-import { DomainError } from '../graphql/errors.js';
+import { DomainError } from '../kernel/errors.js';
 
 /** The upload is over MAX_ATTACHMENT_BYTES (HTTP 413). Nothing was stored. */
 export class AttachmentTooLargeError extends DomainError {

@@ -1,7 +1,7 @@
 /** Attachments in the schema: attachToMessage (the upload and download themselves are HTTP, attachments.http.ts). */
 import { builder } from '../graphql/builder.js';
 import { requireAuth } from '../graphql/context.js';
-import { ForbiddenError, InvalidInputError, NotFoundError } from '../graphql/errors.js';
+import { ForbiddenError, InvalidInputError, NotFoundError } from '../kernel/errors.js';
 
 const AttachmentsBoundRef = builder.objectRef<{ messageId: string; attachmentIds: string[] }>('AttachmentsBound').implement({
   fields: (t) => ({

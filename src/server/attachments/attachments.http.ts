@@ -12,8 +12,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import type { AuthDevice } from '../graphql/context.js';
-import { DomainError } from '../graphql/errors.js';
+import type { AuthDevice } from '../kernel/auth.js';
+import type { DomainError } from '../kernel/errors.js';
 import type { Services } from '../services.js';
 import { AttachmentTooLargeError, IncompleteUploadError } from './attachments.errors.js';
 import { DigestMeter } from './attachments.service.js';
@@ -35,8 +35,7 @@ function sendError(res: ServerResponse, status: number, code: string, message: s
 }
 
 function sendDomainError(res: ServerResponse, status: number, err: DomainError, close = false): void {
-  const { code, message, name: _n, stack: _s, ...fields } = err as DomainError & Record<string, unknown>;
-  sendError(res, status, code, message, fields, close);
+  sendError(res, status, err.code, err.message, err.fields(), close);
 }
 
 async function authenticate(services: Services, req: IncomingMessage): Promise<AuthDevice | null> {

@@ -9,15 +9,16 @@
  * ATTACHMENT_UNBOUND_TTL_SECONDS.
  */
 import { createHash } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
 import type { Knex } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
-import { uuidOrNull } from '../accounts/accounts.service.js';
 import type { Config } from '../config.js';
+import { LIVE_MESSAGE } from '../db/predicates.js';
 import { query, queryOne, type Sql } from '../db/sql.js';
-import { ForbiddenError, InvalidInputError, NotFoundError } from '../graphql/errors.js';
-import type { BlobStore } from './blob-store.js';
-import { Transform, type TransformCallback } from 'node:stream';
+import { ForbiddenError, InvalidInputError, NotFoundError } from '../kernel/errors.js';
+import { uuidOrNull } from '../kernel/ids.js';
 import { IncompleteUploadError } from './attachments.errors.js';
+import type { BlobStore } from './blob-store.js';
 
 export const MAX_ATTACHMENTS_PER_MESSAGE = 32;
 /** Binding refuses unbound uploads this close to their purge, so the sweep never races a bind. */
@@ -32,8 +33,6 @@ export interface AttachmentRow {
   digest: Uint8Array;
   createdAt: Date;
 }
-
-const LIVE_MESSAGE = `m.deleted_at is null and (m.expires_at is null or m.expires_at > now())`;
 
 /** Counts and hashes bytes passing through; fails unless exactly `expected` bytes pass. */
 export class DigestMeter extends Transform {
@@ -160,6 +159,12 @@ export class AttachmentsService {
    * A blob whose delete fails (or a crash between the two steps) is left behind as an orphan file.
    */
   async sweepOnce(batchSize = 500): Promise<string[]> {
+    const deleted = await this.sweepRows(batchSize);
+    if (deleted.length) this.log?.info({ deletedAttachments: deleted.length }, 'attachment sweep');
+    return deleted;
+  }
+
+  private async sweepRows(batchSize: number): Promise<string[]> {
     const deleted: string[] = [];
     for (;;) {
       const rows = await query<{ id: string }>(
@@ -185,41 +190,5 @@ export class AttachmentsService {
       if (rows.length < batchSize) break;
     }
     return deleted;
-  }
-}
-
-/** Runs AttachmentsService.sweepOnce on a schedule (never two at once). */
-export class AttachmentSweeper {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-
-  constructor(
-    private readonly attachments: AttachmentsService,
-    private readonly log?: Logger,
-  ) {}
-
-  async sweepOnce(): Promise<string[]> {
-    const ids = await this.attachments.sweepOnce();
-    if (ids.length) this.log?.info({ deletedAttachments: ids.length }, 'attachment sweep');
-    return ids;
-  }
-
-  start(intervalMs: number): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.sweepOnce()
-        .catch((err) => this.log?.error({ err }, 'attachment sweep failed'))
-        .finally(() => {
-          this.running = undefined;
-        });
-    }, intervalMs);
-    this.timer.unref();
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
   }
 }

@@ -1,5 +1,5 @@
 /** Typed failures of the calls domain (GraphQL types in calls.graphql.ts). */
-import { DomainError } from '../graphql/errors.js';
+import { DomainError } from '../kernel/errors.js';
 
 export const CALL_STATUSES = ['RINGING', 'ONGOING', 'COMPLETED', 'MISSED', 'DECLINED', 'CANCELLED'] as const;
 export type CallStatus = (typeof CALL_STATUSES)[number];

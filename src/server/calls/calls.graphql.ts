@@ -2,13 +2,13 @@
  * Calls in the schema: startCall / acceptCall / declineCall / endCall / cancelCall, callHistory and call,
  * sendCallSignal (encrypted per-device payloads relayed live), and the callEvents / callSignals subscriptions.
  */
-import { Repeater } from 'graphql-yoga';
 import { UserRef } from '../accounts/accounts.graphql.js';
-import type { Page } from '../conversations/conversations.service.js';
 import { builder } from '../graphql/builder.js';
 import { requireAuth } from '../graphql/context.js';
-import { InvalidInputError, NotFoundError } from '../graphql/errors.js';
 import { errorOptions, PageInfo } from '../graphql/types.js';
+import type { Base64 } from '../kernel/bytes.js';
+import { InvalidInputError, NotFoundError } from '../kernel/errors.js';
+import type { Page } from '../kernel/paging.js';
 import { CALL_ACTIONS, CALL_STATUSES, CallSignalTargetError, IllegalCallTransitionError } from './calls.errors.js';
 import { CALL_EVENT_KINDS, CALL_MEDIA, type CallEventKind, type CallParticipantRow, type CallView, PARTICIPANT_STATES } from './calls.service.js';
 
@@ -46,7 +46,7 @@ builder.objectType(CallSignalTargetError, {
 const CallParticipantRef = builder.objectRef<CallParticipantRow>('CallParticipant').implement({
   fields: (t) => ({
     userId: t.exposeID('userId'),
-    user: t.field({ type: UserRef, resolve: async (p, _a, ctx) => (await ctx.services.accounts.userById(p.userId))! }),
+    user: t.field({ type: UserRef, resolve: async (p, _a, ctx) => (await ctx.loaders.user.load(p.userId))! }),
     state: t.field({ type: CallParticipantStateEnum, resolve: (p) => p.state }),
     deviceId: t.exposeID('deviceUuid', { nullable: true, description: 'Device.id of the device that joined.' }),
     joinedAt: t.expose('joinedAt', { type: 'DateTime', nullable: true }),
@@ -62,7 +62,7 @@ export const CallRef = builder.objectRef<CallView>('Call').implement({
     media: t.field({ type: CallMediaEnum, resolve: (c) => c.media }),
     status: t.field({ type: CallStatusEnum, resolve: (c) => c.status }),
     callerUserId: t.exposeID('callerUserId'),
-    caller: t.field({ type: UserRef, resolve: async (c, _a, ctx) => (await ctx.services.accounts.userById(c.callerUserId))! }),
+    caller: t.field({ type: UserRef, resolve: async (c, _a, ctx) => (await ctx.loaders.user.load(c.callerUserId))! }),
     callerDeviceId: t.exposeID('callerDeviceUuid', { description: 'Device.id of the calling device.' }),
     startedAt: t.expose('startedAt', { type: 'DateTime', description: 'When it started ringing.' }),
     answeredAt: t.expose('answeredAt', { type: 'DateTime', nullable: true }),
@@ -76,7 +76,7 @@ export const CallRef = builder.objectRef<CallView>('Call').implement({
     }),
     participants: t.field({
       type: [CallParticipantRef],
-      resolve: async (c, _a, ctx) => (await ctx.services.calls.participants([c.id])).get(c.id) ?? [],
+      resolve: (c, _a, ctx) => ctx.loaders.callParticipants.load(c.id),
     }),
   }),
 });
@@ -110,7 +110,7 @@ interface CallSignalShape {
   fromDeviceUuid: string;
   fromDeviceId: number;
   type: number;
-  ciphertext: Uint8Array;
+  ciphertext: Base64;
 }
 const CallSignalRef = builder.objectRef<CallSignalShape>('CallSignal').implement({
   description: 'An encrypted signaling payload (offer, answer, ICE candidate, hangup) from another participant’s device. Never stored.',
@@ -218,17 +218,16 @@ builder.subscriptionFields((t) => ({
     subscribe: (_r, _a, ctx) => {
       const auth = requireAuth(ctx);
       const { bus, calls } = ctx.services;
-      const source = bus.subscribe('callEvent', auth.userId);
-      return new Repeater<CallEventShape>(async (push, stop) => {
-        void (async () => {
-          for await (const ev of source) {
-            const call = await calls.get(auth.userId, ev.callId).catch(() => null);
-            if (call) await push({ ...ev, call });
-          }
-        })().catch(() => undefined);
-        await stop;
-        await source.return?.();
-      });
+      return bus.stream<CallEventShape>((source) => [
+        source('callEvent', auth.userId, async (ev, push) => {
+          // a call the user is no longer a participant of (NotFound) is skipped; any other failure ends the stream
+          const call = await calls.get(auth.userId, ev.callId).catch((err) => {
+            if (err instanceof NotFoundError) return null;
+            throw err;
+          });
+          if (call) await push({ ...ev, call });
+        }),
+      ]);
     },
     resolve: (e) => e,
   }),
@@ -237,14 +236,12 @@ builder.subscriptionFields((t) => ({
     description: 'Encrypted signaling payloads addressed to this device.',
     subscribe: (_r, _a, ctx) => {
       const auth = requireAuth(ctx);
-      const source = ctx.services.bus.subscribe('callSignal', auth.deviceUuid);
-      return new Repeater<CallSignalShape>(async (push, stop) => {
-        void (async () => {
-          for await (const s of source) await push({ ...s, ciphertext: new Uint8Array(Buffer.from(s.ciphertext, 'base64')) });
-        })().catch(() => undefined);
-        await stop;
-        await source.return?.();
-      });
+      return ctx.services.bus.stream<CallSignalShape>((source) => [
+        // relayed as it came: the ciphertext stays the base64 text it was sent as
+        source('callSignal', auth.deviceUuid, async (s, push) => {
+          await push({ ...s, ciphertext: s.ciphertext as Base64 });
+        }),
+      ]);
     },
     resolve: (s) => s,
   }),

@@ -12,22 +12,25 @@
  * on it; events are published after commit to every participant (topic callEvent, per user).
  */
 import { randomUUID } from 'node:crypto';
-import type { Knex } from '@mikro-orm/postgresql';
-import { decodeCursor, encodeCursor, uuidOrNull } from '../accounts/accounts.service.js';
+import type { Knex, MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../config.js';
-import type { ConversationsService, Page } from '../conversations/conversations.service.js';
+import type { ConversationsService } from '../conversations/conversations.service.js';
 import { query, queryOne, type Sql } from '../db/sql.js';
-import type { AuthDevice } from '../graphql/context.js';
-import { InvalidInputError, NotFoundError } from '../graphql/errors.js';
-import type { EventBus } from '../realtime/pubsub.js';
+import type { Bus, CallEventKind } from '../events.js';
+import type { AuthDevice } from '../kernel/auth.js';
+import { base64Of } from '../kernel/bytes.js';
+import { InvalidInputError, NotFoundError } from '../kernel/errors.js';
+import { isUuid, uuidOrNull } from '../kernel/ids.js';
+import { checkFirst, decodeCursor, type Page, toPage } from '../kernel/paging.js';
+import { CallParticipant } from './call.entity.js';
 import { type CallAction, CallSignalTargetError, type CallStatus, IllegalCallTransitionError } from './calls.errors.js';
 
 export const CALL_MEDIA = ['AUDIO', 'VIDEO'] as const;
 export type CallMedia = (typeof CALL_MEDIA)[number];
 export const PARTICIPANT_STATES = ['RINGING', 'JOINED', 'DECLINED', 'LEFT', 'MISSED'] as const;
 export type ParticipantState = (typeof PARTICIPANT_STATES)[number];
-export const CALL_EVENT_KINDS = ['RINGING', 'ACCEPTED', 'DECLINED', 'LEFT', 'ENDED', 'MISSED', 'CANCELLED'] as const;
-export type CallEventKind = (typeof CALL_EVENT_KINDS)[number];
+export const CALL_EVENT_KINDS = ['RINGING', 'ACCEPTED', 'DECLINED', 'LEFT', 'ENDED', 'MISSED', 'CANCELLED'] as const satisfies readonly CallEventKind[];
+export type { CallEventKind };
 /** Signal ciphertext message types: 2 = whisper (SignalMessage), 3 = prekey (PreKeySignalMessage). */
 export const SIGNAL_TYPES = [2, 3] as const;
 
@@ -98,17 +101,21 @@ function missOverdueSql(oneCall: boolean): string {
 }
 
 export class CallsService {
+  private readonly knex: Knex;
+
   constructor(
-    private readonly knex: Knex,
-    private readonly bus: EventBus,
+    private readonly orm: MikroORM,
+    private readonly bus: Bus,
     private readonly conversations: ConversationsService,
     private readonly config: CallsConfig,
-  ) {}
+  ) {
+    this.knex = orm.em.getKnex();
+  }
 
   /** Starts a call in a conversation the caller is in: every other member's devices ring. */
   async start(auth: AuthDevice, conversationId: string, media: CallMedia): Promise<CallView> {
     if (!CALL_MEDIA.includes(media)) throw new InvalidInputError('media', `expected one of ${CALL_MEDIA.join(', ')}`);
-    await this.conversations.requireMember(this.knex, conversationId, auth.userId);
+    await this.conversations.requireMember(conversationId, auth.userId);
     const id = randomUUID();
     const users = await this.knex.transaction(async (trx) => {
       await query(trx, `insert into calls (id, conversation_id, caller_user_id, caller_device_uuid, media, status) values (?, ?, ?, ?, ?, 'RINGING')`, [
@@ -321,12 +328,12 @@ export class CallsService {
 
   /** The user's calls (as caller or callee), newest first; the cursor is the last row's (startedAt, id). */
   async history(userId: string, first: number, after: string | null): Promise<Page<CallView>> {
-    if (!Number.isInteger(first) || first < 1 || first > 100) throw new InvalidInputError('first', 'expected 1..100');
+    checkFirst(first, 100);
     const params: unknown[] = [userId];
     let cursorSql = '';
     if (after) {
-      const [at, id] = decodeCursor(after);
-      if (!uuidOrNull(id) || !/^\d{4}-\d\d-\d\d [\d:.+-]+$/.test(at)) throw new InvalidInputError('after', 'malformed cursor');
+      // keyset paging on the microsecond start time (hand-written: a JS Date would cut it to milliseconds)
+      const [at, id] = decodeCursor(after, ['timestamp', 'uuid']);
       cursorSql = 'and (me.started_at, me.call_id) < (?::timestamptz, ?::uuid)';
       params.push(at, id);
     }
@@ -336,26 +343,30 @@ export class CallsService {
       `${VIEW_SELECT} where me.user_id = ? ${cursorSql} order by me.started_at desc, me.call_id desc limit ?`,
       params,
     );
-    const hasNextPage = rows.length > first;
-    const items = rows.slice(0, first);
-    const last = items[items.length - 1];
-    return { items, hasNextPage, endCursor: last ? encodeCursor([last.startedKey, last.id]) : null };
+    return toPage(rows, first, (last) => [last.startedKey, last.id]);
   }
 
-  async participants(callIds: readonly string[]): Promise<Map<string, CallParticipantRow[]>> {
-    const rows = await query<CallParticipantRow>(
-      this.knex,
-      `select call_id as "callId", user_id as "userId", state, device_uuid as "deviceUuid", joined_at as "joinedAt", left_at as "leftAt"
-         from call_participants where call_id = any(?::uuid[]) order by joined_at nulls last, user_id`,
-      [callIds],
-    );
-    const out = new Map<string, CallParticipantRow[]>();
-    for (const r of rows) {
-      let l = out.get(r.callId);
-      if (!l) out.set(r.callId, (l = []));
-      l.push(r);
+  /** Participants of each call, joined first: the batch behind the per-request call-participants loader. */
+  async participantsOf(callIds: readonly string[]): Promise<CallParticipantRow[][]> {
+    const valid = [...new Set(callIds.filter(isUuid))];
+    const rows = valid.length
+      ? await this.orm.em.fork().find(CallParticipant, { call: { $in: valid } }, { orderBy: { joinedAt: 'asc nulls last', user: 'asc' } })
+      : [];
+    const byCall = new Map<string, CallParticipantRow[]>();
+    for (const p of rows) {
+      const row: CallParticipantRow = {
+        callId: p.call.id,
+        userId: p.user.id,
+        state: p.state as ParticipantState,
+        deviceUuid: p.deviceUuid ?? null,
+        joinedAt: p.joinedAt ?? null,
+        leftAt: p.leftAt ?? null,
+      };
+      let l = byCall.get(row.callId);
+      if (!l) byCall.set(row.callId, (l = []));
+      l.push(row);
     }
-    return out;
+    return callIds.map((id) => byCall.get(id) ?? []);
   }
 
   /**
@@ -403,7 +414,7 @@ export class CallsService {
         fromDeviceUuid: auth.deviceUuid,
         fromDeviceId: auth.deviceId,
         type: e.type,
-        ciphertext: Buffer.from(e.ciphertext).toString('base64'),
+        ciphertext: base64Of(e.ciphertext),
       });
     }
     return envelopes.length;

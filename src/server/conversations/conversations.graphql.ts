@@ -2,12 +2,11 @@
 import { UserRef } from '../accounts/accounts.graphql.js';
 import { builder } from '../graphql/builder.js';
 import { requireAuth } from '../graphql/context.js';
-import { InvalidInputError, NotFoundError } from '../graphql/errors.js';
 import { PageInfo } from '../graphql/types.js';
-import type { Services } from '../services.js';
-import type { ConversationRow, Page, ParticipantRow } from './conversations.service.js';
+import { InvalidInputError, NotFoundError } from '../kernel/errors.js';
+import type { Page } from '../kernel/paging.js';
+import type { ConversationRow, ParticipantRow } from './conversations.service.js';
 
-type ConversationView = ConversationRow & { participants?: ParticipantRow[] };
 
 const ConversationKindEnum = builder.enumType('ConversationKind', {
   values: { DIRECT: { value: 'direct' }, GROUP: { value: 'group' } } as const,
@@ -18,14 +17,14 @@ export const ParticipantRef = builder.objectRef<ParticipantRow>('Participant').i
     userId: t.exposeID('userId'),
     user: t.field({
       type: UserRef,
-      resolve: async (p, _a, ctx) => (await ctx.services.accounts.userById(p.userId))!,
+      resolve: async (p, _a, ctx) => (await ctx.loaders.user.load(p.userId))!,
     }),
     joinedAt: t.expose('joinedAt', { type: 'DateTime' }),
     lastReadAt: t.expose('lastReadAt', { type: 'DateTime', nullable: true }),
   }),
 });
 
-export const ConversationRef = builder.objectRef<ConversationView>('Conversation').implement({
+export const ConversationRef = builder.objectRef<ConversationRow>('Conversation').implement({
   description: 'A direct conversation (two users) or a group. Fields about reading and muting are the caller’s own.',
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -43,23 +42,17 @@ export const ConversationRef = builder.objectRef<ConversationView>('Conversation
     participants: t.field({
       type: [ParticipantRef],
       description: "Current members; encrypt for every device of each (and for the caller's other devices).",
-      resolve: async (c, _a, ctx) => c.participants ?? (await ctx.services.conversations.participants([c.id])).get(c.id) ?? [],
+      resolve: (c, _a, ctx) => ctx.loaders.conversationParticipants.load(c.id),
     }),
   }),
 });
 
-const ConversationPage = builder.objectRef<Page<ConversationView>>('ConversationPage').implement({
+const ConversationPage = builder.objectRef<Page<ConversationRow>>('ConversationPage').implement({
   fields: (t) => ({
     items: t.field({ type: [ConversationRef], resolve: (p) => p.items }),
     pageInfo: t.field({ type: PageInfo, resolve: (p) => p }),
   }),
 });
-
-async function withParticipants(services: Services, page: Page<ConversationView>): Promise<Page<ConversationView>> {
-  const map = await services.conversations.participants(page.items.map((c) => c.id));
-  for (const c of page.items) c.participants = map.get(c.id) ?? [];
-  return page;
-}
 
 const MemberRemovedRef = builder.objectRef<{ conversationId: string; userId: string }>('MemberRemoved').implement({
   fields: (t) => ({ conversationId: t.exposeID('conversationId'), userId: t.exposeID('userId') }),
@@ -79,8 +72,7 @@ builder.queryFields((t) => ({
     description: "The caller's conversations, most recent activity first.",
     errors: { types: [InvalidInputError] },
     args: { first: t.arg.int({ defaultValue: 20 }), after: t.arg.string() },
-    resolve: async (_r, a, ctx) =>
-      withParticipants(ctx.services, await ctx.services.conversations.list(requireAuth(ctx).userId, a.first ?? 20, a.after ?? null)),
+    resolve: (_r, a, ctx) => ctx.services.conversations.list(requireAuth(ctx).userId, a.first ?? 20, a.after ?? null),
   }),
   conversation: t.field({
     type: ConversationRef,
@@ -93,10 +85,11 @@ builder.queryFields((t) => ({
     description: "The caller's conversations whose name or a participant's username / display name contains `query`.",
     errors: { types: [InvalidInputError] },
     args: { query: t.arg.string({ required: true }), first: t.arg.int({ defaultValue: 20 }) },
-    resolve: async (_r, a, ctx) => {
-      const items = await ctx.services.conversations.search(requireAuth(ctx).userId, a.query, a.first ?? 20);
-      return withParticipants(ctx.services, { items, endCursor: null, hasNextPage: false });
-    },
+    resolve: async (_r, a, ctx) => ({
+      items: await ctx.services.conversations.search(requireAuth(ctx).userId, a.query, a.first ?? 20),
+      endCursor: null,
+      hasNextPage: false,
+    }),
   }),
 }));
 

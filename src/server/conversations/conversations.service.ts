@@ -4,11 +4,15 @@
  * is a participant; a conversation the caller is not in is reported as NotFound, whether it exists or not.
  */
 import { randomUUID } from 'node:crypto';
-import type { Knex } from '@mikro-orm/postgresql';
-import { decodeCursor, encodeCursor, uuidOrNull } from '../accounts/accounts.service.js';
+import type { Knex, MikroORM } from '@mikro-orm/postgresql';
+import { VISIBLE_MESSAGE } from '../db/predicates.js';
 import { query, queryOne, type Sql } from '../db/sql.js';
-import { InvalidInputError, NotFoundError } from '../graphql/errors.js';
-import type { EventBus } from '../realtime/pubsub.js';
+import type { Bus } from '../events.js';
+import { InvalidInputError, NotFoundError } from '../kernel/errors.js';
+import { isUuid, uuidOrNull } from '../kernel/ids.js';
+import { checkFirst, decodeCursor, type Page, toPage } from '../kernel/paging.js';
+import { checkHttpUrl, checkText } from '../kernel/text.js';
+import { Conversation, ConversationMember } from './conversation.entity.js';
 
 export type ConversationKind = 'direct' | 'group';
 
@@ -39,14 +43,8 @@ export interface ParticipantRow {
   lastReadAt: Date | null;
 }
 
-export interface Page<T> {
-  items: T[];
-  endCursor: string | null;
-  hasNextPage: boolean;
-}
-
 export const MAX_GROUP_MEMBERS = 1000;
-const VISIBLE = `(m.expires_at is null or m.expires_at > now())`;
+const VISIBLE = VISIBLE_MESSAGE;
 
 /**
  * One row per conversation of user $1 (cm = the caller's membership). Unread: others' live messages after
@@ -68,37 +66,54 @@ const CONVERSATION_SELECT = `
                         order by m.seq desc limit 1) lm on true`;
 
 function checkName(v: string): string {
-  const s = v.trim();
-  if (s.length < 1 || s.length > 100) throw new InvalidInputError('name', 'expected 1 to 100 characters');
-  return s;
-}
-
-function checkAvatar(v: string | null | undefined): string | null {
-  if (v == null || v === '') return null;
-  let u: URL;
-  try {
-    u = new URL(v);
-  } catch {
-    throw new InvalidInputError('avatarUrl', 'not a valid URL');
-  }
-  if ((u.protocol !== 'https:' && u.protocol !== 'http:') || v.length > 2048) throw new InvalidInputError('avatarUrl', 'expected an http(s) URL of at most 2048 characters');
-  return v;
+  return checkText('name', v, { min: 1, max: 100 });
 }
 
 function checkUserIds(field: string, ids: readonly string[]): string[] {
   const out = [...new Set(ids.map(String))];
-  for (const id of out) if (!uuidOrNull(id)) throw new InvalidInputError(field, `unknown user ${id}`);
+  for (const id of out) if (!isUuid(id)) throw new InvalidInputError(field, `unknown user ${String(id).slice(0, 40)}`);
   return out;
 }
 
 export class ConversationsService {
+  private readonly knex: Knex;
+
   constructor(
-    private readonly knex: Knex,
-    private readonly bus: EventBus,
-  ) {}
+    private readonly orm: MikroORM,
+    private readonly bus: Bus,
+  ) {
+    this.knex = orm.em.getKnex();
+  }
+
+  /** Whether `userId` is a participant of the conversation (false for an id that is not a conversation id). */
+  async isMember(conversationId: string, userId: string, db: Sql = this.knex): Promise<boolean> {
+    if (!isUuid(conversationId)) return false;
+    return (await query(db, 'select 1 from conversation_members where conversation_id = ? and user_id = ?', [conversationId, userId])).length > 0;
+  }
+
+  /**
+   * Of `userIds`, those `viewer` shares a conversation with, and `viewer` itself: who may see the viewer's
+   * presence and whose presence the viewer may see. Order kept.
+   */
+  async contactsAmong(viewer: string, userIds: readonly string[]): Promise<string[]> {
+    const candidates = [...new Set(userIds.filter((u) => u !== viewer && isUuid(u)))];
+    const rows = candidates.length
+      ? await query<{ userId: string }>(
+          this.knex,
+          `select distinct m2.user_id as "userId"
+             from conversation_members m1
+             join conversation_members m2 on m2.conversation_id = m1.conversation_id
+            where m1.user_id = ? and m2.user_id = any(?::uuid[])`,
+          [viewer, candidates],
+        )
+      : [];
+    const visible = new Set(rows.map((r) => r.userId));
+    visible.add(viewer);
+    return userIds.filter((u) => visible.has(u));
+  }
 
   /** Throws NotFound unless `userId` is a participant; the one authorization check of every operation. */
-  async requireMember(db: Sql, conversationId: string, userId: string): Promise<{ kind: ConversationKind; disappearingSeconds: number | null }> {
+  async requireMember(conversationId: string, userId: string, db: Sql = this.knex): Promise<{ kind: ConversationKind; disappearingSeconds: number | null }> {
     const row = await queryOne<{ kind: ConversationKind; disappearingSeconds: number | null }>(
       db,
       `select c.kind, c.disappearing_seconds as "disappearingSeconds" from conversation_members cm
@@ -144,7 +159,7 @@ export class ConversationsService {
 
   async createGroup(userId: string, input: { name: string; avatarUrl?: string | null; memberIds: readonly string[] }): Promise<ConversationRow> {
     const name = checkName(input.name);
-    const avatarUrl = checkAvatar(input.avatarUrl);
+    const avatarUrl = checkHttpUrl('avatarUrl', input.avatarUrl);
     const members = checkUserIds('memberIds', [userId, ...input.memberIds]);
     if (members.length > MAX_GROUP_MEMBERS) throw new InvalidInputError('memberIds', `a group has at most ${MAX_GROUP_MEMBERS} members`);
     const missing = await this.missingUsers(this.knex, members);
@@ -164,26 +179,22 @@ export class ConversationsService {
   }
 
   async updateGroup(userId: string, conversationId: string, patch: { name?: string | null; avatarUrl?: string | null }): Promise<ConversationRow> {
-    const c = await this.requireMember(this.knex, conversationId, userId);
+    const c = await this.requireMember(conversationId, userId);
     if (c.kind !== 'group') throw new InvalidInputError('conversationId', 'not a group');
-    const sets: string[] = [];
-    const params: unknown[] = [];
-    if (patch.name != null) {
-      sets.push('name = ?');
-      params.push(checkName(patch.name));
-    }
-    if (patch.avatarUrl !== undefined) {
-      sets.push('avatar_url = ?');
-      params.push(checkAvatar(patch.avatarUrl));
-    }
-    if (sets.length) await query(this.knex, `update conversations set ${sets.join(', ')} where id = ?`, [...params, conversationId]);
+    const name = patch.name != null ? checkName(patch.name) : undefined;
+    const avatarUrl = patch.avatarUrl !== undefined ? checkHttpUrl('avatarUrl', patch.avatarUrl) : undefined;
+    const em = this.orm.em.fork();
+    const conv = await em.findOneOrFail(Conversation, { id: conversationId });
+    if (name !== undefined) conv.name = name;
+    if (avatarUrl !== undefined) conv.avatarUrl = avatarUrl;
+    await em.flush();
     this.bus.publish('conversationEvent', conversationId, { kind: 'membership', userId });
     return this.get(userId, conversationId);
   }
 
   /** Adds users to a group (any member may); users already in it are left as they are. */
   async addMembers(userId: string, conversationId: string, userIds: readonly string[]): Promise<ConversationRow> {
-    const c = await this.requireMember(this.knex, conversationId, userId);
+    const c = await this.requireMember(conversationId, userId);
     if (c.kind !== 'group') throw new InvalidInputError('conversationId', 'members of a direct conversation cannot change');
     const ids = checkUserIds('userIds', userIds);
     const missing = await this.missingUsers(this.knex, ids);
@@ -211,7 +222,7 @@ export class ConversationsService {
    * Returns true if the user was a member.
    */
   async removeMember(userId: string, conversationId: string, memberId: string): Promise<boolean> {
-    const c = await this.requireMember(this.knex, conversationId, userId);
+    const c = await this.requireMember(conversationId, userId);
     if (c.kind !== 'group') throw new InvalidInputError('conversationId', 'members of a direct conversation cannot change');
     const row = await queryOne(this.knex, 'delete from conversation_members where conversation_id = ? and user_id = ? returning user_id', [
       conversationId,
@@ -223,22 +234,24 @@ export class ConversationsService {
   }
 
   async setMuted(userId: string, conversationId: string, muted: boolean): Promise<ConversationRow> {
-    const r = await queryOne(this.knex, 'update conversation_members set muted = ? where conversation_id = ? and user_id = ? returning muted', [
-      muted,
-      uuidOrNull(conversationId),
-      userId,
-    ]);
-    if (!r) throw new NotFoundError('Conversation', conversationId);
+    const em = this.orm.em.fork();
+    const member = isUuid(conversationId) ? await em.findOne(ConversationMember, { conversation: conversationId, user: userId }) : null;
+    if (!member) throw new NotFoundError('Conversation', conversationId);
+    member.muted = muted;
+    await em.flush();
     return this.get(userId, conversationId);
   }
 
   /** Default lifetime of new messages in seconds (null turns it off). Applies to messages sent afterwards. */
   async setDisappearingTimer(userId: string, conversationId: string, seconds: number | null): Promise<ConversationRow> {
-    await this.requireMember(this.knex, conversationId, userId);
+    await this.requireMember(conversationId, userId);
     if (seconds != null && (!Number.isInteger(seconds) || seconds < 1 || seconds > 365 * 86_400)) {
       throw new InvalidInputError('seconds', 'expected 1 second to 1 year, or null');
     }
-    await query(this.knex, 'update conversations set disappearing_seconds = ? where id = ?', [seconds, conversationId]);
+    const em = this.orm.em.fork();
+    const conv = await em.findOneOrFail(Conversation, { id: conversationId });
+    conv.disappearingSeconds = seconds;
+    await em.flush();
     this.bus.publish('conversationEvent', conversationId, { kind: 'membership', userId });
     return this.get(userId, conversationId);
   }
@@ -257,12 +270,11 @@ export class ConversationsService {
    * (lastActivityAt, id). Activity is the newest message, or the join time for a conversation without one.
    */
   async list(userId: string, first: number, after: string | null): Promise<Page<ConversationRow>> {
-    if (!Number.isInteger(first) || first < 1 || first > 100) throw new InvalidInputError('first', 'expected 1..100');
+    checkFirst(first, 100);
     const params: unknown[] = [userId];
     let cursorSql = '';
     if (after) {
-      const [at, id] = decodeCursor(after);
-      if (!uuidOrNull(id) || !/^\d{4}-\d\d-\d\d [\d:.+-]+$/.test(at)) throw new InvalidInputError('after', 'malformed cursor');
+      const [at, id] = decodeCursor(after, ['timestamp', 'uuid']);
       cursorSql = `where ("lastActivityAt", id) < (?::timestamptz, ?::uuid)`;
       params.push(at, id);
     }
@@ -272,17 +284,13 @@ export class ConversationsService {
       `select * from (${CONVERSATION_SELECT} where cm.user_id = ?) x ${cursorSql} order by "lastActivityAt" desc, id desc limit ?`,
       params,
     );
-    const hasNextPage = rows.length > first;
-    const items = rows.slice(0, first);
-    const last = items[items.length - 1];
-    return { items, hasNextPage, endCursor: last ? encodeCursor([last.activityKey, last.id]) : null };
+    return toPage(rows, first, (last) => [last.activityKey, last.id]);
   }
 
   /** The caller's conversations whose name, or a participant's username or display name, contains `term`. */
   async search(userId: string, term: string, first: number): Promise<ConversationRow[]> {
-    const t = term.trim().toLowerCase();
-    if (t.length < 1 || t.length > 64) throw new InvalidInputError('query', 'expected 1 to 64 characters');
-    if (!Number.isInteger(first) || first < 1 || first > 100) throw new InvalidInputError('first', 'expected 1..100');
+    const t = checkText('query', term, { min: 1, max: 64 }).toLowerCase();
+    checkFirst(first, 100);
     const like = `%${t.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
     return query<ConversationRow>(
       this.knex,
@@ -296,20 +304,19 @@ export class ConversationsService {
     );
   }
 
-  /** Participants of several conversations at once (for list pages). */
-  async participants(conversationIds: readonly string[]): Promise<Map<string, ParticipantRow[]>> {
-    const rows = await query<ParticipantRow>(
-      this.knex,
-      `select conversation_id as "conversationId", user_id as "userId", joined_at as "joinedAt", last_read_at as "lastReadAt"
-         from conversation_members where conversation_id = any(?::uuid[]) order by joined_at, user_id`,
-      [conversationIds],
-    );
-    const out = new Map<string, ParticipantRow[]>();
-    for (const r of rows) {
-      let l = out.get(r.conversationId);
-      if (!l) out.set(r.conversationId, (l = []));
-      l.push(r);
+  /** Participants of each conversation, in join order: the batch behind the per-request participants loader. */
+  async participantsOf(conversationIds: readonly string[]): Promise<ParticipantRow[][]> {
+    const valid = [...new Set(conversationIds.filter(isUuid))];
+    const rows = valid.length
+      ? await this.orm.em.fork().find(ConversationMember, { conversation: { $in: valid } }, { orderBy: { joinedAt: 'asc', user: 'asc' } })
+      : [];
+    const byConversation = new Map<string, ParticipantRow[]>();
+    for (const m of rows) {
+      const row = { conversationId: m.conversation.id, userId: m.user.id, joinedAt: m.joinedAt, lastReadAt: m.lastReadAt ?? null };
+      let l = byConversation.get(row.conversationId);
+      if (!l) byConversation.set(row.conversationId, (l = []));
+      l.push(row);
     }
-    return out;
+    return conversationIds.map((id) => byConversation.get(id) ?? []);
   }
 }

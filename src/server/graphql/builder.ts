@@ -1,6 +1,7 @@
 /** The Pothos schema builder. Types live with their domain (`<domain>/<x>.graphql.ts`), not here. */
 import SchemaBuilder from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
+import type { Base64 } from '../kernel/bytes.js';
 import type { Context } from './context.js';
 
 export const builder = new SchemaBuilder<{
@@ -8,7 +9,8 @@ export const builder = new SchemaBuilder<{
   DefaultFieldNullability: false;
   Scalars: {
     DateTime: { Input: Date; Output: Date | string };
-    Bytes: { Input: Uint8Array; Output: Uint8Array };
+    /** Output: bytes, or a `Base64` string sent as it is (kernel/bytes.ts). */
+    Bytes: { Input: Uint8Array; Output: Uint8Array | Base64 };
   };
 }>({
   plugins: [ErrorsPlugin],

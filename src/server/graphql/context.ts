@@ -1,17 +1,10 @@
 /** The per-operation context shared by every resolver. */
+import type { AuthDevice } from '../kernel/auth.js';
 import type { Services } from '../services.js';
 import { unauthenticated } from './errors.js';
+import type { Loaders } from './loaders.js';
 
-/** The authenticated device behind a request or socket. */
-export interface AuthDevice {
-  userId: string;
-  /** devices.id (uuid) */
-  deviceUuid: string;
-  /** the Signal device id (1..127) */
-  deviceId: number;
-  /** token expiry, seconds since epoch */
-  exp: number;
-}
+export type { AuthDevice };
 
 export interface Context {
   requestId: string;
@@ -19,6 +12,8 @@ export interface Context {
   /** Subject of a verified external identity-provider token, when one was presented. */
   externalSubject: string | null;
   services: Services;
+  /** Per-operation batch loaders (one query for a list page, not one per row). */
+  loaders: Loaders;
   transport: 'http' | 'ws';
 }
 

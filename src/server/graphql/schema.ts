@@ -3,12 +3,13 @@ import { lexicographicSortSchema, printSchema } from 'graphql';
 import './types.js';
 import '../accounts/accounts.graphql.js';
 import '../conversations/conversations.graphql.js';
+import '../presence/presence.graphql.js';
 import '../messages/messages.graphql.js';
+import '../messages/inbox.graphql.js';
+import '../messages/conversation-events.graphql.js';
 import '../calls/calls.graphql.js';
 import '../attachments/attachments.graphql.js';
 import '../keys/keys.graphql.js';
-import '../realtime/realtime.graphql.js';
-import '../realtime/inbox.graphql.js';
 import { builder } from './builder.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -1,18 +1,16 @@
-/** Root types, scalars, the `Error` interface and the shared error types. */
+/** Root types, scalars, the `Error` interface and the error types of the shared kernel. */
 import { GraphQLError, Kind } from 'graphql';
-import { builder } from './builder.js';
+import { rememberBase64 } from '../kernel/bytes.js';
 import {
-  DeviceLimitError,
   DomainError,
   ForbiddenError,
-  InvalidCredentialsError,
   InvalidInputError,
   InvalidKeyError,
-  InvalidLinkCodeError,
+  LimitExceededError,
   NotFoundError,
   RateLimitedError,
-  UsernameTakenError,
-} from './errors.js';
+} from '../kernel/errors.js';
+import { builder } from './builder.js';
 
 builder.queryType({});
 builder.mutationType({});
@@ -20,7 +18,8 @@ builder.subscriptionType({});
 
 builder.scalarType('DateTime', {
   description: 'An ISO-8601 timestamp with time zone.',
-  serialize: (v) => (v instanceof Date ? v.toISOString() : new Date(v).toISOString()),
+  // a string is an ISO-8601 time this server produced (e.g. carried on an event): sent as it is
+  serialize: (v) => (v instanceof Date ? v.toISOString() : ISO_UTC.test(v) ? v : new Date(v).toISOString()),
   parseValue: (v) => {
     const d = typeof v === 'string' ? new Date(v) : null;
     if (!d || Number.isNaN(d.getTime())) throw new GraphQLError('DateTime: expected an ISO-8601 string');
@@ -28,18 +27,21 @@ builder.scalarType('DateTime', {
   },
 });
 
+const ISO_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 function parseBytes(v: unknown): Uint8Array {
-  if (typeof v !== 'string' || !BASE64.test(v)) throw new GraphQLError('Bytes: expected a standard base64 string');
-  return new Uint8Array(Buffer.from(v, 'base64'));
+  if (typeof v !== 'string' || !BASE64.test(v)) throw new GraphQLError('Bytes: expected a standard base64 string', { extensions: { code: 'INVALID_INPUT' } });
+  const b = Buffer.from(v, 'base64');
+  return rememberBase64(new Uint8Array(b.buffer, b.byteOffset, b.byteLength), v);
 }
 
 builder.scalarType('Bytes', {
   description: 'Binary data as standard (padded) base64.',
-  serialize: (v) => Buffer.from(v).toString('base64'),
+  // a string is base64 already (kernel/bytes.ts Base64: a ciphertext relayed as it came)
+  serialize: (v) => (typeof v === 'string' ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64')),
   parseValue: parseBytes,
   parseLiteral: (ast) => {
-    if (ast.kind !== Kind.STRING) throw new GraphQLError('Bytes: expected a base64 string');
+    if (ast.kind !== Kind.STRING) throw new GraphQLError('Bytes: expected a base64 string', { extensions: { code: 'INVALID_INPUT' } });
     return parseBytes(ast.value);
   },
 });
@@ -73,25 +75,14 @@ builder.objectType(ForbiddenError, {
   ...errorOptions(ForbiddenError, 'ForbiddenError', 'The caller may not act on this resource.'),
   fields: () => ({}),
 });
-builder.objectType(UsernameTakenError, {
-  ...errorOptions(UsernameTakenError, 'UsernameTakenError', 'The username is taken (compared case-insensitively).'),
-  fields: (t) => ({ username: t.exposeString('username') }),
-});
-builder.objectType(DeviceLimitError, {
-  ...errorOptions(DeviceLimitError, 'DeviceLimitError', 'The user already has the maximum number of devices.'),
-  fields: (t) => ({ max: t.exposeInt('max') }),
-});
-builder.objectType(InvalidCredentialsError, {
-  ...errorOptions(InvalidCredentialsError, 'InvalidCredentialsError', 'Unknown device or wrong device secret.'),
-  fields: () => ({}),
-});
-builder.objectType(InvalidLinkCodeError, {
-  ...errorOptions(InvalidLinkCodeError, 'InvalidLinkCodeError', 'The link code is unknown, already used or expired.'),
-  fields: () => ({}),
-});
 builder.objectType(RateLimitedError, {
   ...errorOptions(RateLimitedError, 'RateLimitedError', 'Too many requests; retry after `retryAfterSeconds`.'),
   fields: (t) => ({ retryAfterSeconds: t.exposeInt('retryAfterSeconds') }),
+});
+
+builder.objectType(LimitExceededError, {
+  ...errorOptions(LimitExceededError, 'LimitExceededError', 'A size or count limit was exceeded; nothing was stored.'),
+  fields: (t) => ({ field: t.exposeString('field'), max: t.exposeInt('max'), actual: t.exposeInt('actual') }),
 });
 
 /** Page info for cursor pagination. */

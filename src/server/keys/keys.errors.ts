@@ -1,5 +1,5 @@
 /** Typed failures of the key directory (GraphQL types in keys.graphql.ts). */
-import { DomainError } from '../graphql/errors.js';
+import { DomainError } from '../kernel/errors.js';
 
 /** An XEdDSA signature does not verify against the device's identity key; `field` names it. */
 export class InvalidSignatureError extends DomainError {

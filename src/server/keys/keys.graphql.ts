@@ -3,8 +3,8 @@ import type { SchemaTypes } from '@pothos/core';
 import { GraphQLError, Kind } from 'graphql';
 import { builder } from '../graphql/builder.js';
 import { requireAuth } from '../graphql/context.js';
-import { InvalidInputError, InvalidKeyError, NotFoundError, RateLimitedError } from '../graphql/errors.js';
 import { errorOptions } from '../graphql/types.js';
+import { InvalidInputError, InvalidKeyError, NotFoundError, RateLimitedError } from '../kernel/errors.js';
 import { DuplicateKeyIdError, InvalidSignatureError } from './keys.errors.js';
 import { MAX_KEYS_PER_UPLOAD, MAX_STOCK, type KyberPreKeyOut, type PreKeyBundleRow, type PreKeyBundles, type PreKeyCounts, type PreKeyInput, type SignedPreKeyInput } from './keys.service.js';
 

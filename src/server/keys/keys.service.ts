@@ -19,13 +19,13 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { KyberPublicKey, PublicKey } from '../../protocol/index.js';
-import { uuidOrNull } from '../accounts/accounts.service.js';
 import type { Config } from '../config.js';
 import { isUniqueViolation, query, queryOne, type Sql } from '../db/sql.js';
-import type { AuthDevice } from '../graphql/context.js';
-import { InvalidInputError, InvalidKeyError, NotFoundError } from '../graphql/errors.js';
+import type { Bus } from '../events.js';
+import type { AuthDevice } from '../kernel/auth.js';
+import { InvalidInputError, InvalidKeyError, NotFoundError } from '../kernel/errors.js';
+import { uuidOrNull } from '../kernel/ids.js';
 import { budget, type Budget, type RateLimiter } from '../ratelimit/index.js';
-import type { EventBus } from '../realtime/pubsub.js';
 import { DuplicateKeyIdError, InvalidSignatureError } from './keys.errors.js';
 
 export const MAX_KEYS_PER_UPLOAD = 100;
@@ -135,7 +135,7 @@ export class KeysService {
   constructor(
     private readonly knex: Knex,
     private readonly config: Pick<Config, 'keyRotationGraceSeconds' | 'preKeyLowThreshold' | 'preKeyFetchBurst' | 'preKeyFetchRefillSeconds'>,
-    private readonly bus: EventBus,
+    private readonly bus: Bus,
     private readonly limiter: RateLimiter,
     private readonly log?: Logger,
   ) {

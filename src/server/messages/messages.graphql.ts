@@ -5,11 +5,12 @@
 import { ConversationRef } from '../conversations/conversations.graphql.js';
 import { builder } from '../graphql/builder.js';
 import { requireAuth } from '../graphql/context.js';
-import { ForbiddenError, InvalidInputError, NotFoundError, RateLimitedError } from '../graphql/errors.js';
 import { errorOptions, PageInfo } from '../graphql/types.js';
-import { type DeviceRefShape, LimitExceededError, MismatchedDevicesError, StaleDevicesError } from './errors.js';
-import { CONTENT_TYPES, type EnvelopeRow, type MessageView, messageStatus, type ReactionRow, type ReceiptRow } from './messages.service.js';
-import type { Page } from '../conversations/conversations.service.js';
+import { ForbiddenError, InvalidInputError, LimitExceededError, NotFoundError, RateLimitedError } from '../kernel/errors.js';
+import type { Page } from '../kernel/paging.js';
+import type { EnvelopeRow } from './envelope.js';
+import { type DeviceRefShape, MismatchedDevicesError, StaleDevicesError } from './messages.errors.js';
+import { CONTENT_TYPES, type MessageView, messageStatus, type ReactionRow, type ReceiptRow } from './messages.service.js';
 
 const ContentTypeEnum = builder.enumType('ContentType', { values: CONTENT_TYPES });
 const MessageStatusEnum = builder.enumType('MessageStatus', {
@@ -42,11 +43,6 @@ builder.objectType(StaleDevicesError, {
   ...errorOptions(StaleDevicesError, 'StaleDevicesError', 'Devices re-registered since the sender encrypted for them (registration id changed). Nothing was stored.'),
   fields: (t) => ({ stale: t.field({ type: [DeviceRefType], resolve: (e) => e.stale }) }),
 });
-builder.objectType(LimitExceededError, {
-  ...errorOptions(LimitExceededError, 'LimitExceededError', 'A size or count limit was exceeded; nothing was stored.'),
-  fields: (t) => ({ field: t.exposeString('field'), max: t.exposeInt('max'), actual: t.exposeInt('actual') }),
-});
-
 const ReceiptRef = builder.objectRef<ReceiptRow>('MessageReceipt').implement({
   fields: (t) => ({
     userId: t.exposeID('userId'),
@@ -173,13 +169,7 @@ builder.queryFields((t) => ({
     description: "The calling device's queue in order. Envelopes stay until acknowledged.",
     errors: { types: [InvalidInputError] },
     args: { first: t.arg.int({ defaultValue: 100 }), after: t.arg.id({ description: 'An envelope id (exclusive).' }) },
-    resolve: async (_r, a, ctx) => {
-      const auth = requireAuth(ctx);
-      const first = a.first ?? 100;
-      if (!Number.isInteger(first) || first < 1 || first > 500) throw new InvalidInputError('first', 'expected 1..500');
-      const rows = await ctx.services.messages.pendingEnvelopes(auth.deviceUuid, a.after == null ? null : String(a.after), first + 1);
-      return { items: rows.slice(0, first), hasNextPage: rows.length > first };
-    },
+    resolve: (_r, a, ctx) => ctx.services.messages.pendingPage(requireAuth(ctx).deviceUuid, a.after == null ? null : String(a.after), a.first ?? 100),
   }),
 }));
 

@@ -11,17 +11,24 @@
  * Signal device id is reused is then a different device, and never receives what was meant for the old one.
  */
 import { randomUUID } from 'node:crypto';
-import type { Knex } from '@mikro-orm/postgresql';
+import type { Knex, MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
-import { decodeCursor, encodeCursor, uuidOrNull } from '../accounts/accounts.service.js';
 import type { Config } from '../config.js';
-import type { ConversationsService, Page } from '../conversations/conversations.service.js';
+import type { ConversationsService } from '../conversations/conversations.service.js';
 import { GroupCommit } from '../db/group-commit.js';
+import { VISIBLE_MESSAGE } from '../db/predicates.js';
 import { query, queryOne, type Sql } from '../db/sql.js';
-import type { AuthDevice } from '../graphql/context.js';
-import { ForbiddenError, InvalidInputError, NotFoundError } from '../graphql/errors.js';
-import type { EnvelopeWire, EventBus } from '../realtime/pubsub.js';
-import { type DeviceRefShape, LimitExceededError, MismatchedDevicesError, StaleDevicesError } from './errors.js';
+import type { Bus } from '../events.js';
+import type { AuthDevice } from '../kernel/auth.js';
+import { base64Of } from '../kernel/bytes.js';
+import { ForbiddenError, InvalidInputError, LimitExceededError, NotFoundError } from '../kernel/errors.js';
+import { bigintIdOrNull, bigintIds, uuidOrNull } from '../kernel/ids.js';
+import { checkFirst, decodeCursor, type Page, toPage } from '../kernel/paging.js';
+import { assertStorableText } from '../kernel/text.js';
+import type { InboxSignals } from '../realtime/inbox.js';
+import type { EnvelopeRow, EnvelopeWire } from './envelope.js';
+import { MessageReaction, MessageReceipt } from './message.entity.js';
+import { type DeviceRefShape, MismatchedDevicesError, StaleDevicesError } from './messages.errors.js';
 
 export const CONTENT_TYPES = ['TEXT', 'IMAGE', 'VIDEO', 'AUDIO', 'FILE'] as const;
 export type ContentType = (typeof CONTENT_TYPES)[number];
@@ -125,9 +132,6 @@ interface PendingSend {
 const MAX_SEND_BATCH = 128;
 const MAX_SEND_BATCH_BYTES = 4 * 1024 * 1024;
 
-/** One queued envelope, as delivered to its device (the fields of EnvelopeWire, with bytes and a Date). */
-export type EnvelopeRow = Omit<EnvelopeWire, 'ciphertext' | 'createdAt'> & { ciphertext: Uint8Array; createdAt: Date };
-
 const MESSAGE_COLS = (a: string) => `${a}.id, ${a}.seq::text as seq, ${a}.conversation_id as "conversationId", ${a}.sender_user_id as "senderUserId",
   ${a}.sender_device_uuid as "senderDeviceUuid", ${a}.sender_device_id as "senderDeviceId", ${a}.client_message_id as "clientMessageId",
   ${a}.content_type as "contentType", ${a}.reply_to as "replyToId", ${a}.recipient_count as "recipientCount",
@@ -138,17 +142,14 @@ const ENVELOPE_SELECT = `
          m.sender_device_id as "senderDeviceId", m.sender_device_uuid as "senderDeviceUuid", e.type, e.ciphertext, e.created_at as "createdAt"
     from envelopes e join messages m on m.id = e.message_id`;
 
-const VISIBLE = `(m.expires_at is null or m.expires_at > now())`;
-const BIGINT = /^\d{1,19}$/;
+const VISIBLE = VISIBLE_MESSAGE;
 
+/** Most envelopes read from a queue at once (the inbox stream's page), and acknowledged in one call. */
 export const MAX_PENDING_PAGE = 1000;
+/** Most envelopes a client asks for in one `pendingEnvelopes` page. */
+export const MAX_PENDING_FIRST = 500;
 /** Envelopes up to this size ride on the `envelopeStored` event to the recipient's live stream (larger ones are read back). */
 export const CARRIED_ENVELOPE_BYTES = 16 * 1024;
-
-/** An envelope from an `envelopeStored` event, as the queue would return it. */
-export function envelopeFromWire(w: EnvelopeWire): EnvelopeRow {
-  return { ...w, ciphertext: new Uint8Array(Buffer.from(w.ciphertext, 'base64')), createdAt: new Date(w.createdAt) };
-}
 
 /** One emoji: a single extended grapheme cluster that is pictographic, a flag (regional-indicator pair) or a keycap. */
 const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
@@ -159,25 +160,19 @@ export function isSingleEmoji(s: string): boolean {
   return /\p{Extended_Pictographic}/u.test(s) || /^\p{Regional_Indicator}{2}$/u.test(s) || /^[0-9#*]\uFE0F?\u20E3$/u.test(s);
 }
 
-function bigintIds(field: string, ids: readonly (string | bigint | number)[]): string[] {
-  const out: string[] = [];
-  for (const id of ids) {
-    const s = String(id);
-    if (!BIGINT.test(s)) throw new InvalidInputError(field, `malformed envelope id ${s}`);
-    out.push(s);
-  }
-  return out;
-}
-
 export class MessagesService {
+  private readonly knex: Knex;
+
   constructor(
-    private readonly knex: Knex,
-    private readonly bus: EventBus,
+    private readonly orm: MikroORM,
+    private readonly bus: Bus,
     private readonly conversations: ConversationsService,
     private readonly config: MessagingConfig,
     private readonly limiter: Limiter,
     private readonly log?: Logger,
-  ) {}
+  ) {
+    this.knex = orm.em.getKnex();
+  }
 
   /** Binds attachments to a new message inside the send's transaction (set by createServices: AttachmentsService.bindToMessage). */
   bindAttachments?: (trx: Sql, messageId: string, senderUserId: string, attachmentIds: readonly string[]) => Promise<void>;
@@ -190,6 +185,7 @@ export class MessagesService {
     const { maxEnvelopeBytes, maxEnvelopesPerSend } = this.config;
     const cmid = input.clientMessageId;
     if (typeof cmid !== 'string' || cmid.length < 1 || cmid.length > 64) throw new InvalidInputError('clientMessageId', 'expected 1 to 64 characters');
+    assertStorableText('clientMessageId', cmid);
     if (!CONTENT_TYPES.includes(input.contentType)) throw new InvalidInputError('contentType', `expected one of ${CONTENT_TYPES.join(', ')}`);
     if (input.envelopes.length > maxEnvelopesPerSend) throw new LimitExceededError('envelopes', maxEnvelopesPerSend, input.envelopes.length);
     const seen = new Set<string>();
@@ -205,15 +201,16 @@ export class MessagesService {
       throw new InvalidInputError('expiresIn', `expected 1..${MAX_EXPIRES_IN} seconds`);
     }
     const conversationId = uuidOrNull(input.conversationId);
+    if (!conversationId) throw new NotFoundError('Conversation', String(input.conversationId).slice(0, 64));
     const replyTo = input.replyTo == null ? null : uuidOrNull(input.replyTo);
-    if (input.replyTo != null && !replyTo) throw new NotFoundError('Message', input.replyTo);
+    if (input.replyTo != null && !replyTo) throw new NotFoundError('Message', String(input.replyTo).slice(0, 64));
 
     // ONE statement (storeBatch): read the participants' devices, the idempotency key and the reply target,
     // check the envelopes against the device set, take the sender's rate-limit token (SEND_RATE_BURST,
     // refilled at SEND_RATE_PER_SECOND), and store the message row and every envelope row, only if all of
     // that holds. When nothing was stored, the same snapshot's facts come back and name the reason.
     const rateKey = `send:${auth.deviceUuid}`;
-    const pendingSend: PendingSend = { auth, input, id: randomUUID(), conversationId: conversationId!, replyTo, rateKey };
+    const pendingSend: PendingSend = { auth, input, id: randomUUID(), conversationId, replyTo, rateKey };
     let outcome: SendOutcome;
     try {
       const alone = async (db: Sql) => (await this.storeBatch([pendingSend], db))[0];
@@ -280,7 +277,8 @@ export class MessagesService {
               senderDeviceId: auth.deviceId,
               senderDeviceUuid: auth.deviceUuid,
               type: sent.type,
-              ciphertext: Buffer.from(sent.ciphertext.buffer, sent.ciphertext.byteOffset, sent.ciphertext.byteLength).toString('base64'),
+              // the text it arrived as: carried envelopes are never decoded and encoded again
+              ciphertext: base64Of(sent.ciphertext),
               createdAt,
             }
           : undefined;
@@ -402,9 +400,17 @@ export class MessagesService {
     return rows.map(({ k: _k, ...o }) => o);
   }
 
+  /** A page of the device's queue after `after` (an envelope id, exclusive), in queue order: `pendingEnvelopes`. */
+  async pendingPage(deviceUuid: string, after: string | null, first: number): Promise<{ items: EnvelopeRow[]; hasNextPage: boolean }> {
+    checkFirst(first, MAX_PENDING_FIRST);
+    if (after != null && bigintIdOrNull(after) == null) throw new InvalidInputError('after', 'not an envelope id');
+    const rows = await this.pendingEnvelopes(deviceUuid, after, first + 1);
+    return { items: rows.slice(0, first), hasNextPage: rows.length > first };
+  }
+
   /** The device's queued envelopes after `afterId` (exclusive), in queue order. */
   async pendingEnvelopes(deviceUuid: string, afterId: bigint | string | null, limit: number): Promise<EnvelopeRow[]> {
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PENDING_PAGE) throw new InvalidInputError('first', `expected 1..${MAX_PENDING_PAGE}`);
+    checkFirst(limit, MAX_PENDING_PAGE + 1, 'limit');
     const after = afterId == null ? '0' : bigintIds('after', [afterId])[0];
     return query<EnvelopeRow>(this.knex, `${ENVELOPE_SELECT} where e.recipient_device = ? and e.id > ?::bigint order by e.id limit ?`, [
       deviceUuid,
@@ -436,9 +442,10 @@ export class MessagesService {
     return this.acks.submit({ deviceUuid, ids: bigintIds('ids', ids) });
   }
 
+  // a batch that fails as a whole runs each call alone: one device's bad call never fails another's
   private readonly acks = new GroupCommit<{ deviceUuid: string; ids: string[] }, string[]>({
     run: (batch) => this.storeAcks(batch),
-    onBatchError: 'reject',
+    onBatchError: 'alone',
   });
 
   private async storeAcks(batch: { deviceUuid: string; ids: string[] }[]): Promise<string[][]> {
@@ -489,14 +496,9 @@ export class MessagesService {
    * so messages sent while paging never shift or repeat a page. Members see messages from when they joined.
    */
   async history(userId: string, conversationId: string, first: number, after: string | null): Promise<Page<MessageView>> {
-    if (!Number.isInteger(first) || first < 1 || first > 200) throw new InvalidInputError('first', 'expected 1..200');
-    await this.conversations.requireMember(this.knex, conversationId, userId);
-    let before: string | null = null;
-    if (after) {
-      const [seq] = decodeCursor(after);
-      if (!BIGINT.test(seq)) throw new InvalidInputError('after', 'malformed cursor');
-      before = seq;
-    }
+    checkFirst(first, 200);
+    await this.conversations.requireMember(conversationId, userId);
+    const before = after ? decodeCursor(after, ['bigint'])[0] : null;
     const rows = await query<MessageRow>(
       this.knex,
       `select ${MESSAGE_COLS('m')} from messages m
@@ -507,10 +509,8 @@ export class MessagesService {
         order by m.seq desc limit ?`,
       [userId, conversationId, before, first + 1],
     );
-    const hasNextPage = rows.length > first;
-    const items = await this.decorate(userId, rows.slice(0, first));
-    const last = items[items.length - 1];
-    return { items, hasNextPage, endCursor: last ? encodeCursor([last.seq]) : null };
+    const page = toPage(rows, first, (last) => [last.seq]);
+    return { ...page, items: await this.decorate(userId, page.items) };
   }
 
   /** One message as `userId` sees it; NotFound unless the user is a participant who may see it. */
@@ -536,27 +536,18 @@ export class MessagesService {
     if (rows.length === 0) return [];
     const ids = rows.map((r) => r.id);
     const own = rows.filter((r) => r.senderUserId === userId).map((r) => r.id);
+    const em = this.orm.em.fork();
     const [receipts, reactions] = await Promise.all([
-      own.length
-        ? query<ReceiptRow>(
-            this.knex,
-            `select message_id as "messageId", user_id as "userId", delivered_at as "deliveredAt", read_at as "readAt"
-               from message_receipts where message_id = any(?::uuid[]) order by user_id`,
-            [own],
-          )
-        : Promise.resolve([]),
-      query<ReactionRow>(
-        this.knex,
-        `select message_id as "messageId", user_id as "userId", emoji, created_at as "createdAt"
-           from message_reactions where message_id = any(?::uuid[]) order by created_at, user_id`,
-        [ids],
-      ),
+      own.length ? em.find(MessageReceipt, { message: { $in: own } }, { orderBy: { user: 'asc' } }) : Promise.resolve([]),
+      em.find(MessageReaction, { message: { $in: ids } }, { orderBy: { createdAt: 'asc', user: 'asc' } }),
     ]);
+    const receiptRows: ReceiptRow[] = receipts.map((r) => ({ messageId: r.message.id, userId: r.user.id, deliveredAt: r.deliveredAt ?? null, readAt: r.readAt ?? null }));
+    const reactionRows: ReactionRow[] = reactions.map((r) => ({ messageId: r.message.id, userId: r.user.id, emoji: r.emoji, createdAt: r.createdAt }));
     return rows.map((r) => ({
       ...r,
       viewerUserId: userId,
-      receipts: receipts.filter((x) => x.messageId === r.id),
-      reactions: r.deletedAt ? [] : reactions.filter((x) => x.messageId === r.id),
+      receipts: receiptRows.filter((x) => x.messageId === r.id),
+      reactions: r.deletedAt ? [] : reactionRows.filter((x) => x.messageId === r.id),
     }));
   }
 
@@ -623,18 +614,20 @@ export class MessagesService {
     if (emoji != null && !isSingleEmoji(emoji)) throw new InvalidInputError('emoji', 'expected a single emoji');
     const msg = await this.visibleMessage(userId, messageId);
     if (msg.deletedAt) throw new InvalidInputError('messageId', 'the message was deleted');
-    if (emoji == null) {
-      await query(this.knex, 'delete from message_reactions where message_id = ? and user_id = ?', [msg.id, userId]);
-    } else {
-      await query(
-        this.knex,
-        `insert into message_reactions (message_id, user_id, emoji) values (?, ?, ?)
-         on conflict (message_id, user_id) do update set emoji = excluded.emoji, created_at = now()`,
-        [msg.id, userId, emoji],
-      );
-    }
+    const em = this.orm.em.fork();
+    if (emoji == null) await em.nativeDelete(MessageReaction, { message: msg.id, user: userId });
+    else await em.upsert(MessageReaction, { message: msg.id, user: userId, emoji, createdAt: new Date() });
     this.bus.publish('conversationEvent', msg.conversationId, { kind: 'reaction', messageId: msg.id, userId });
     return this.view(userId, messageId);
+  }
+
+  /** The inbox stream's view of the bus: stored-envelope events (with carried envelopes) and stream control. */
+  inboxSignals(): InboxSignals<EnvelopeRow> {
+    return {
+      onStored: (deviceUuid, listener) => this.bus.listen('envelopeStored', deviceUuid, (p) => listener(p.envelopeId, p.envelope)),
+      onControl: (deviceUuid, listener) => this.bus.listen('inboxControl', deviceUuid, listener),
+      opened: (deviceUuid, streamId) => this.bus.publish('inboxControl', deviceUuid, { openedStreamId: streamId }),
+    };
   }
 }
 

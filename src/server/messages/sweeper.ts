@@ -10,20 +10,18 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { query } from '../db/sql.js';
-import type { EventBus } from '../realtime/pubsub.js';
+import type { Bus } from '../events.js';
 
 export interface SweepResult {
   expiredMessages: number;
   staleEnvelopes: number;
 }
 
+/** The purge itself; run on a schedule by a kernel Periodic (services.ts). */
 export class MessageSweeper {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-
   constructor(
     private readonly knex: Knex,
-    private readonly bus: EventBus,
+    private readonly bus: Bus,
     private readonly opts: { retentionDays: number; batchSize?: number; log?: Logger },
   ) {}
 
@@ -60,26 +58,5 @@ export class MessageSweeper {
     }
     if (expiredMessages || staleEnvelopes) this.opts.log?.info({ expiredMessages, staleEnvelopes }, 'messaging sweep');
     return { expiredMessages, staleEnvelopes };
-  }
-
-  /** Sweeps every `intervalMs` (never two sweeps at once). */
-  start(intervalMs: number): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.sweepOnce()
-        .catch((err) => this.opts.log?.error({ err }, 'messaging sweep failed'))
-        .finally(() => {
-          this.running = undefined;
-        });
-    }, intervalMs);
-    this.timer.unref();
-  }
-
-  /** Stops the schedule and waits for a sweep in progress. */
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
   }
 }

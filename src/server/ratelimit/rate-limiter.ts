@@ -11,7 +11,7 @@
  */
 import type { Knex } from '@mikro-orm/postgresql';
 import { query, queryOne, type Sql } from '../db/sql.js';
-import { RateLimitedError } from '../graphql/errors.js';
+import { RateLimitedError } from '../kernel/errors.js';
 
 export interface Budget {
   /** Bucket size: requests allowed at once after a quiet period. */

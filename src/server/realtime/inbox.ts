@@ -20,7 +20,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Repeater } from 'graphql-yoga';
-import type { EnvelopeWire, EventBus } from './pubsub.js';
 
 export type InboxItem<E> = { kind: 'envelope'; envelope: E } | { kind: 'drained' } | { kind: 'ended'; reason: 'CONNECTED_ELSEWHERE' | 'DEVICE_REMOVED' };
 
@@ -29,8 +28,16 @@ export interface InboxQueue<E extends { id: string }> {
   pending(deviceUuid: string, afterId: string | null, limit: number): Promise<E[]>;
   /** The device's still-pending envelopes among `ids`. */
   byIds(deviceUuid: string, ids: string[]): Promise<E[]>;
-  /** An envelope carried by its event, as `pending` would return it (without it, every event reads the queue). */
-  fromWire?(w: EnvelopeWire): E;
+}
+
+/** What the stream hears and says about one device's queue (the messages domain wires it to its event bus). */
+export interface InboxSignals<E> {
+  /** An envelope was stored for the device; `envelope` is set when it rode along on the event. Returns an unlisten function. */
+  onStored(deviceUuid: string, listener: (envelopeId: string, envelope: E | undefined) => void): () => void;
+  /** Another stream opened for the device (`openedStreamId`), or the device was removed. Returns an unlisten function. */
+  onControl(deviceUuid: string, listener: (c: { openedStreamId?: string; removed?: boolean }) => void): () => void;
+  /** Tells every stream of the device, on every instance, that this one opened. */
+  opened(deviceUuid: string, streamId: string): void;
 }
 
 /** Wakes waiters; a waiter armed before a notify() is released by it even if it awaits later. */
@@ -56,12 +63,12 @@ export const inboxStreamCount = () => openStreams;
 export function inboxStream<E extends { id: string }>(opts: {
   deviceUuid: string;
   queue: InboxQueue<E>;
-  bus: EventBus;
+  signals: InboxSignals<E>;
   pageSize?: number;
   /** Read the queue at least this often while live envelopes arrive on their events (default RESYNC_MS). */
   resyncMs?: number;
 }): Repeater<InboxItem<E>> {
-  const { deviceUuid, queue, bus } = opts;
+  const { deviceUuid, queue, signals } = opts;
   const pageSize = opts.pageSize ?? 500;
   const resyncMs = opts.resyncMs ?? RESYNC_MS;
   return new Repeater<InboxItem<E>>(async (push, stop) => {
@@ -84,21 +91,21 @@ export function inboxStream<E extends { id: string }>(opts: {
     let mustRead = false;
     let drained = false;
     let lastRead = 0;
-    const unlistenStored = bus.listen('envelopeStored', deviceUuid, (p) => {
-      if (drained && p.envelope && queue.fromWire) carried.push(queue.fromWire(p.envelope));
+    const unlistenStored = signals.onStored(deviceUuid, (envelopeId, envelope) => {
+      if (drained && envelope) carried.push(envelope);
       else {
         mustRead = true;
-        if (BigInt(p.envelopeId) <= last) announced.add(p.envelopeId);
+        if (BigInt(envelopeId) <= last) announced.add(envelopeId);
       }
       wake.notify();
     });
-    const unlistenControl = bus.listen('inboxControl', deviceUuid, (p) => {
+    const unlistenControl = signals.onControl(deviceUuid, (p) => {
       if (p.removed) ended = 'DEVICE_REMOVED';
       else if (p.openedStreamId !== streamId) ended = 'CONNECTED_ELSEWHERE';
       else return;
       wake.notify();
     });
-    bus.publish('inboxControl', deviceUuid, { openedStreamId: streamId });
+    signals.opened(deviceUuid, streamId);
     try {
       /** Ids sent on this stream, most recent SENT_MEMORY of them (an announcement can arrive after its envelope was read). */
       const sent = new Set<string>();

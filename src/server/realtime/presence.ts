@@ -1,6 +1,6 @@
 /**
- * Presence: a user is online while at least one of their devices holds a live graphql-ws connection on any
- * instance; when the last one closes, the device's last_seen_at is written and the user is offline.
+ * Who is connected: a user is online while at least one of their devices holds a live graphql-ws connection
+ * on any instance. Infrastructure only: what a user's presence shows and to whom is the accounts domain's.
  *
  * One instance: counts in memory. With Redis: each instance keeps the set of users it holds connections for
  * under `presence:i:<instanceId>` and heartbeats itself in the sorted set `presence:instances`; a user is
@@ -8,33 +8,22 @@
  * users turn offline once its heartbeat lapses.
  */
 import { randomUUID } from 'node:crypto';
-import type { Knex } from '@mikro-orm/postgresql';
-import { query } from '../db/sql.js';
-import type { EventBus } from './pubsub.js';
+import type { Redis } from 'ioredis';
 
 const HEARTBEAT_MS = 5_000;
 const PRESENCE_INSTANCE_TTL_MS = 15_000;
 const INSTANCES_KEY = 'presence:instances';
 
-export interface PresenceState {
-  userId: string;
-  online: boolean;
-  lastSeenAt: Date | null;
-}
-
-export class PresenceService {
+export class PresenceTracker {
   readonly instanceId = randomUUID();
   private readonly local = new Map<string, number>();
   private heartbeat?: NodeJS.Timeout;
 
   constructor(
-    private readonly knex: Knex,
-    private readonly bus: EventBus,
+    /** Announces that a user's presence may have changed (published on the bus). */
+    private readonly announce: (userId: string) => void,
+    private readonly redis?: Redis,
   ) {}
-
-  private get redis() {
-    return this.bus.redis;
-  }
 
   private get instanceKey() {
     return `presence:i:${this.instanceId}`;
@@ -69,7 +58,7 @@ export class PresenceService {
       } catch {
         // shutting down
       }
-      for (const u of users) this.bus.publish('presenceChanged', u, { userId: u });
+      for (const u of users) this.announce(u);
     }
     this.local.clear();
   }
@@ -81,11 +70,10 @@ export class PresenceService {
     if (this.redis) {
       await this.redis.multi().sadd(this.instanceKey, userId).pexpire(this.instanceKey, PRESENCE_INSTANCE_TTL_MS * 2).exec();
     }
-    this.bus.publish('presenceChanged', userId, { userId });
+    this.announce(userId);
   }
 
-  async disconnected(userId: string, deviceUuid: string): Promise<void> {
-    await query(this.knex, 'update devices set last_seen_at = now() where id = ?', [deviceUuid]).catch(() => undefined);
+  async disconnected(userId: string): Promise<void> {
     const n = (this.local.get(userId) ?? 1) - 1;
     if (n > 0) {
       this.local.set(userId, n);
@@ -93,7 +81,7 @@ export class PresenceService {
     }
     this.local.delete(userId);
     if (this.redis) await this.redis.srem(this.instanceKey, userId);
-    this.bus.publish('presenceChanged', userId, { userId });
+    this.announce(userId);
   }
 
   /** Online flags for the given users. */
@@ -114,21 +102,5 @@ export class PresenceService {
       });
     }
     return out;
-  }
-
-  async states(userIds: readonly string[]): Promise<PresenceState[]> {
-    if (userIds.length === 0) return [];
-    const [online, seen] = await Promise.all([
-      this.online(userIds),
-      query<{ userId: string; lastSeenAt: Date | null }>(
-        this.knex,
-        `select u.id as "userId", max(d.last_seen_at) as "lastSeenAt"
-           from users u left join devices d on d.user_id = u.id
-          where u.id = any(?::uuid[]) group by u.id`,
-        [userIds],
-      ),
-    ]);
-    const lastSeen = new Map(seen.map((r) => [r.userId, r.lastSeenAt]));
-    return userIds.filter((u) => lastSeen.has(u)).map((u) => ({ userId: u, online: online.get(u) ?? false, lastSeenAt: lastSeen.get(u) ?? null }));
   }
 }

@@ -1,17 +1,16 @@
 /**
  * Typing indicators: ephemeral, never stored. `typing: true` lasts TYPING_TTL_MS unless refreshed; the
- * instance that received it publishes `typing: false` when it lapses, so a client that vanishes mid-sentence
- * does not leave a stuck indicator.
+ * instance that received it announces `typing: false` when it lapses, so a client that vanishes mid-sentence
+ * does not leave a stuck indicator. Who may type where is the caller's business (conversations domain).
  */
-import type { EventBus } from './pubsub.js';
-
 export const TYPING_TTL_MS = 5_000;
 
-export class TypingService {
+export class TypingTracker {
   private readonly timers = new Map<string, NodeJS.Timeout>();
 
   constructor(
-    private readonly bus: EventBus,
+    /** Announces a typing state (the conversations domain publishes it on the bus). */
+    private readonly announce: (conversationId: string, userId: string, typing: boolean) => void,
     private readonly ttlMs = TYPING_TTL_MS,
   ) {}
 
@@ -23,12 +22,12 @@ export class TypingService {
     if (typing) {
       const t = setTimeout(() => {
         this.timers.delete(key);
-        this.bus.publish('typing', conversationId, { conversationId, userId, typing: false });
+        this.announce(conversationId, userId, false);
       }, this.ttlMs);
       t.unref();
       this.timers.set(key, t);
     }
-    this.bus.publish('typing', conversationId, { conversationId, userId, typing });
+    this.announce(conversationId, userId, typing);
   }
 
   stop(): void {

@@ -1,5 +1,5 @@
 /** Typed failures of sendMessage (the GraphQL types are in messages.graphql.ts). */
-import { DomainError } from '../graphql/errors.js';
+import { DomainError } from '../kernel/errors.js';
 
 /** A recipient device, as the server knows it (or, for an unknown device, just the id the client sent). */
 export interface DeviceRefShape {
@@ -25,16 +25,5 @@ export class MismatchedDevicesError extends DomainError {
 export class StaleDevicesError extends DomainError {
   constructor(readonly stale: DeviceRefShape[]) {
     super('STALE_DEVICES', `${stale.length} device(s) were re-registered: fetch their bundles and encrypt again`);
-  }
-}
-
-/** A size or count limit; `field` names the argument, `max` the limit and `actual` what was sent. */
-export class LimitExceededError extends DomainError {
-  constructor(
-    readonly field: string,
-    readonly max: number,
-    readonly actual: number,
-  ) {
-    super('LIMIT_EXCEEDED', `${field}: ${actual} is over the limit of ${max}`);
   }
 }

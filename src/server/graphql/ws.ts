@@ -1,0 +1,127 @@
+/**
+ * graphql-ws on the HTTP server's `/graphql` path. A socket authenticates once, in `connection_init`
+ * (`{ authorization: "Bearer <token>" }`; refused with 4403); every operation is then built through yoga's
+ * envelop, so armor limits, the auth plugin and metrics apply as on HTTP. Open sockets are kept per device:
+ * removing a device (on any instance, through the bus) closes its sockets with 4403 at once.
+ */
+import type { IncomingMessage, Server } from 'node:http';
+import { type ExecutionArgs, GraphQLError } from 'graphql';
+import { CloseCode } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { type WebSocket, WebSocketServer } from 'ws';
+import type { AuthDevice } from '../kernel/auth.js';
+import type { Services } from '../services.js';
+import { unauthenticated } from './errors.js';
+import { schema } from './schema.js';
+import { BEARER, type GraphQLServer } from './yoga.js';
+
+type WsExtra = { socket: WebSocket; request: IncomingMessage; auth?: AuthDevice };
+
+export interface GraphQLWs {
+  /** Closes every socket and stops listening for removals. */
+  close(): Promise<void>;
+}
+
+function asGraphQLErrors(err: unknown): GraphQLError[] {
+  return [err instanceof GraphQLError ? err : new GraphQLError(String((err as Error).message))];
+}
+
+export function attachGraphQLWs(server: Server, yoga: GraphQLServer, services: Services): GraphQLWs {
+  const { accounts, presence, metrics, bus, config } = services;
+  const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: config.maxBodyBytes });
+  /** Open sockets by device, so a removed device can be cut off at once. */
+  const socketsByDevice = new Map<string, Set<WebSocket>>();
+
+  const wsServer = useServer<Record<string, unknown> | undefined, WsExtra>(
+    {
+      schema,
+      connectionInitWaitTimeout: 3_000,
+      onConnect: async (ctx) => {
+        const params = ctx.connectionParams ?? {};
+        const raw = params.authorization ?? params.Authorization ?? params.token;
+        const token = typeof raw === 'string' ? (BEARER.exec(raw)?.[1] ?? raw) : undefined;
+        const auth = token ? await accounts.authenticate(token) : null;
+        if (!auth) return false; // graphql-ws closes with 4403 Forbidden
+        ctx.extra.auth = auth;
+        let set = socketsByDevice.get(auth.deviceUuid);
+        if (!set) socketsByDevice.set(auth.deviceUuid, (set = new Set()));
+        set.add(ctx.extra.socket);
+        metrics.openSockets.inc();
+        await presence.tracker.connected(auth.userId);
+        return true;
+      },
+      onClose: async (ctx) => {
+        const auth = ctx.extra.auth;
+        if (!auth) return;
+        metrics.openSockets.dec();
+        const set = socketsByDevice.get(auth.deviceUuid);
+        set?.delete(ctx.extra.socket);
+        if (set && set.size === 0) socketsByDevice.delete(auth.deviceUuid);
+        await accounts.touch(auth.deviceUuid, true);
+        await presence.tracker.disconnected(auth.userId);
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        const auth = ctx.extra.auth!;
+        if (auth.exp * 1000 <= Date.now()) return [unauthenticated('access token expired; reconnect with a new token')];
+        const { schema: s, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params: payload,
+          wsAuth: auth,
+        });
+        // graphql-armor throws from parse/validate: answer with the errors instead of closing the socket (4500)
+        let document;
+        try {
+          document = parse(payload.query);
+        } catch (err) {
+          return asGraphQLErrors(err);
+        }
+        let errors: readonly GraphQLError[];
+        try {
+          errors = validate(s, document);
+        } catch (err) {
+          return asGraphQLErrors(err);
+        }
+        if (errors.length) return errors;
+        const args: ExecutionArgs = {
+          schema: s,
+          operationName: payload.operationName,
+          document,
+          variableValues: payload.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+        return args;
+      },
+      execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
+      subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
+      onOperation: () => {
+        metrics.subscriptions.inc();
+      },
+      onComplete: () => {
+        metrics.subscriptions.dec();
+      },
+    },
+    wss,
+    config.keepAliveMs,
+  );
+
+  // Removals (on this or, through Redis, any instance): forget cached auth and cut the device's sockets.
+  const removals = bus.subscribe('deviceRemoved');
+  void (async () => {
+    for await (const { deviceUuid } of removals) {
+      accounts.forgetDevice(deviceUuid);
+      for (const ws of socketsByDevice.get(deviceUuid) ?? []) ws.close(CloseCode.Forbidden, 'Device removed');
+    }
+  })().catch((err) => services.log.error({ err }, 'device removal listener failed'));
+
+  return {
+    async close() {
+      await removals.return?.(undefined);
+      for (const ws of wss.clients) ws.close(1001, 'Server shutting down');
+      await wsServer.dispose();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
