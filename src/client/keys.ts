@@ -8,6 +8,7 @@
 import { generateKyberPreKey, generatePreKeys, generateSignedPreKey, type Rng } from '../protocol/index.js';
 import { toBase64 } from './base64.js';
 import type { ClientStore, KeyState } from './stores/types.js';
+import { Serial } from './serial.js';
 
 /** One-time keys per kind after a refill (and in the first upload). */
 export const ONE_TIME_PREKEY_BATCH = 100;
@@ -65,7 +66,7 @@ const INITIAL_STATE: KeyState = {
 };
 
 export class KeyManager {
-  private busy: Promise<unknown> = Promise.resolve();
+  private readonly busy = new Serial();
   /** Number of uploads done (for tests and diagnostics). */
   uploads = 0;
 
@@ -79,9 +80,7 @@ export class KeyManager {
 
   /** Key work runs one job at a time, so a low-stock event and a start-up check never both upload. */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.busy.then(fn, fn);
-    this.busy = run.catch(() => {});
-    return run;
+    return this.busy.run(fn);
   }
 
   private async state(): Promise<KeyState> {

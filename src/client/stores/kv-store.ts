@@ -25,6 +25,7 @@ import {
   type SignedPreKeyStore,
 } from '../../protocol/index.js';
 import type { ClientStore, Credentials, KeyState, KeyValueBackend, StoredMessage } from './types.js';
+import { Serial } from '../serial.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -48,14 +49,12 @@ export class KeyValueClientStore implements ClientStore {
   private readonly identities = new Map<string, PublicKey | null>();
   private messageSeq: number | null = null;
   /** Serializes read-modify-write sequences (message sequence numbers, kyber usage). */
-  private lock: Promise<unknown> = Promise.resolve();
+  private readonly lock = new Serial();
 
   constructor(protected readonly kv: KeyValueBackend) {}
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.lock.then(fn, fn);
-    this.lock = run.catch(() => {});
-    return run;
+    return this.lock.run(fn);
   }
 
   // ---- local identity

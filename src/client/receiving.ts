@@ -1,0 +1,208 @@
+/**
+ * Receiving: the inbox subscription yields the pending envelopes in queue order, a drained marker, then
+ * live envelopes; `fetchPending` reads the same queue over HTTP. Envelopes are processed one at a time in
+ * queue order: decrypted, decoded and stored, and only then acknowledged (in batches). graphql-ws
+ * re-subscribes after a reconnect and the server starts again from the oldest unacknowledged envelope;
+ * envelopes already in progress are skipped (inFlight), those already stored are recognised and
+ * acknowledged again, so a reconnect never shows a message twice.
+ */
+import { isProtocolError } from '../protocol/index.js';
+import { ContentError, decodeContent } from './content.js';
+import type { ClientContext, Envelope, Subscribe } from './context.js';
+import { ClientError, DecryptionError, decryptionErrorFrom, NetworkError, type PeerAddress, UntrustedIdentityError } from './errors.js';
+import { AcknowledgeEnvelopesDocument, type EnvelopeFieldsFragment, InboxDocument, PendingEnvelopesDocument } from './generated/graphql.js';
+import type { Sessions } from './sessions.js';
+import type { StoredMessage } from './stores/types.js';
+import { domainError } from './transport.js';
+
+/** Acknowledge in batches of at most this many ids (the server's own limit is higher). */
+const ACK_BATCH = 100;
+
+export class Receiver {
+  private tail: Promise<void> = Promise.resolve();
+  private queued = 0;
+  private pendingAcks: string[] = [];
+  /** Envelopes queued for processing and not yet acknowledged: a later read of the queue skips them. */
+  private readonly inFlight = new Set<string>();
+  /** Envelopes from a peer whose identity key changed: left queued, not retried until trustIdentity(). */
+  private readonly held = new Set<string>();
+  private generation = 0;
+  private reopen: (() => void) | null = null;
+
+  constructor(
+    private readonly ctx: ClientContext,
+    private readonly sessions: Sessions,
+    private readonly subscribe: Subscribe,
+  ) {}
+
+  /** Opens the inbox stream (again: a new generation ignores items of the previous one). */
+  open(): void {
+    const generation = ++this.generation;
+    const stop = this.subscribe(InboxDocument, {}, (v) => {
+      if (generation !== this.generation) return;
+      const item = v.inbox;
+      if (item.__typename === 'Envelope') this.accept(item);
+      else if (item.__typename === 'InboxDrained') {
+        this.enqueue(async () => {
+          await this.flushAcks();
+          await this.ctx.events.emit('drained', undefined);
+        });
+      } else if (item.__typename === 'InboxEnded') {
+        void this.ctx.events.emit('inboxEnded', { reason: item.reason });
+      }
+    });
+    this.reopen = () => {
+      stop();
+      this.open();
+    };
+  }
+
+  /** Releases envelopes held back for an untrusted identity: the server delivers them again on a new stream. */
+  releaseHeld(): void {
+    this.held.clear();
+    this.reopen?.();
+  }
+
+  /** Reads the queue over HTTP and processes it; returns how many envelopes it read. */
+  async fetchPending(pageSize = 100): Promise<number> {
+    const n = await this.readQueue(pageSize);
+    await this.whenIdle();
+    return n;
+  }
+
+  /** Resolves when every envelope received so far is processed and acknowledged. */
+  async whenIdle(): Promise<void> {
+    let tail;
+    do {
+      tail = this.tail;
+      await tail;
+    } while (tail !== this.tail);
+    await this.flushAcks();
+  }
+
+  /** Stops reading: waits for the envelope in progress and acknowledges what was processed. */
+  async stop(): Promise<void> {
+    this.generation++;
+    this.reopen = null;
+    await this.tail.catch(() => {});
+    await this.flushAcks().catch(() => {});
+    this.inFlight.clear();
+    this.held.clear();
+  }
+
+  /** Queues an envelope for processing unless it is in progress already or held back (untrusted identity). */
+  private accept(e: EnvelopeFieldsFragment): void {
+    if (this.inFlight.has(e.id) || this.held.has(e.id)) return;
+    this.inFlight.add(e.id);
+    this.enqueue(() => this.process(e));
+  }
+
+  private async readQueue(pageSize: number): Promise<number> {
+    let after: string | undefined;
+    let n = 0;
+    for (;;) {
+      const r = (await this.ctx.transport.request(PendingEnvelopesDocument, { first: pageSize, after })).pendingEnvelopes;
+      if (r.__typename !== 'EnvelopePage') throw domainError(r);
+      for (const e of r.items) {
+        if (this.ctx.stopped()) break;
+        this.accept(e);
+      }
+      n += r.items.length;
+      if (!r.pageInfo.hasNextPage || !r.pageInfo.endCursor) break;
+      after = r.pageInfo.endCursor;
+    }
+    return n;
+  }
+
+  private enqueue(job: () => Promise<void>): void {
+    this.queued++;
+    this.tail = this.tail
+      .then(job)
+      .catch((e) => this.ctx.events.emit('error', e))
+      .then(async () => {
+        this.queued--;
+        if (this.queued === 0 || this.pendingAcks.length >= ACK_BATCH) await this.flushAcks().catch((e) => this.ctx.events.emit('error', e));
+      });
+  }
+
+  private async process(env: Envelope): Promise<void> {
+    const { store, events, credentials, opts } = this.ctx;
+    const sender: PeerAddress = { userId: env.senderUserId, deviceId: env.senderDeviceId };
+    if (await store.hasProcessedEnvelope(env.id)) {
+      this.pendingAcks.push(env.id);
+      return;
+    }
+    await events.emit('envelope', env);
+    let message: StoredMessage | null = null;
+    let isNew = false;
+    try {
+      await this.sessions.decrypt(sender, env, async (plaintext, commit) => {
+        let content;
+        try {
+          content = decodeContent(plaintext);
+        } catch (e) {
+          await commit(); // the ratchet did advance: keep it, drop the unreadable content
+          throw e;
+        }
+        message = {
+          id: env.messageId,
+          conversationId: env.conversationId,
+          senderUserId: env.senderUserId,
+          senderDeviceId: env.senderDeviceId,
+          envelopeId: env.id,
+          serverMessageId: env.messageId,
+          content,
+          timestamp: env.createdAt,
+          outgoing: env.senderUserId === credentials.userId,
+        };
+        isNew = await store.saveMessage(message);
+        await store.markEnvelopeProcessed(env.id);
+        await commit();
+      });
+    } catch (e) {
+      if (isProtocolError(e, 'DuplicatedMessage')) {
+        await store.markEnvelopeProcessed(env.id);
+        this.pendingAcks.push(env.id);
+        return;
+      }
+      if (isProtocolError(e, 'UntrustedIdentity')) {
+        // Held back (not acknowledged) until the app trusts the new key; it comes again then.
+        this.held.add(env.id);
+        this.inFlight.delete(env.id);
+        await events.emit('error', new UntrustedIdentityError(sender, 'receiving', { cause: e }));
+        return;
+      }
+      const err =
+        e instanceof ContentError
+          ? new DecryptionError(sender, env.id, `bad content: ${e.message}`, { cause: e })
+          : e instanceof ClientError
+            ? e
+            : decryptionErrorFrom(e, sender, env.id);
+      await events.emit('error', err);
+      await store.markEnvelopeProcessed(env.id);
+      this.pendingAcks.push(env.id);
+      return;
+    }
+    if (isNew && message) {
+      await opts.onMessage?.(message);
+      await events.emit('message', message);
+    }
+    this.pendingAcks.push(env.id);
+  }
+
+  private async flushAcks(): Promise<void> {
+    while (this.pendingAcks.length) {
+      const ids = this.pendingAcks.slice(0, ACK_BATCH);
+      try {
+        const r = (await this.ctx.transport.request(AcknowledgeEnvelopesDocument, { ids })).acknowledgeEnvelopes;
+        if (r.__typename !== 'AcknowledgeResult') throw domainError(r);
+      } catch (e) {
+        // Unacknowledged envelopes come again and are recognised as processed: safe to retry later.
+        if (e instanceof NetworkError) return;
+        throw e;
+      }
+      this.pendingAcks = this.pendingAcks.slice(ids.length);
+      for (const id of ids) this.inFlight.delete(id);
+    }
+  }
+}

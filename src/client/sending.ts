@@ -1,0 +1,118 @@
+/**
+ * Sending: a message is encoded (padded JSON content, replies and attachment pointers inside), encrypted
+ * once per recipient device and sent as one `sendMessage`; a MismatchedDevices / StaleDevices refusal
+ * refreshes the device list and encrypts again (the idempotency key stays, so a retry never stores twice);
+ * a short rate-limit wait is absorbed. Sends leave in call order. Attachments are encrypted on the device
+ * and only their ciphertext is uploaded.
+ */
+import { encryptAttachment, uploadAttachment } from './attachments.js';
+import { toBase64 } from './base64.js';
+import { type AttachmentPointer, createContent, encodeContent } from './content.js';
+import type { ClientContext, SendOptions } from './context.js';
+import type { Directory } from './directory.js';
+import { ClientError } from './errors.js';
+import { type ContentType, SendMessageDocument } from './generated/graphql.js';
+import { Serial } from './serial.js';
+import type { Sessions } from './sessions.js';
+import type { StoredMessage } from './stores/types.js';
+import { domainError } from './transport.js';
+
+/** Tries after a MismatchedDevices / StaleDevices refusal, each after refreshing the device list. */
+const SEND_RETRIES = 1;
+
+export class Sender {
+  private readonly order = new Serial();
+
+  constructor(
+    private readonly ctx: ClientContext,
+    private readonly directory: Directory,
+    private readonly sessions: Sessions,
+    private readonly accessToken: () => Promise<string>,
+  ) {}
+
+  /** Encrypts `body` for every recipient device and sends it; resolves with the message as stored locally. */
+  sendMessage(conversationId: string, body: string, opts: SendOptions = {}): Promise<StoredMessage> {
+    return this.order.run(() => this.send(conversationId, body, opts));
+  }
+
+  /** Encrypts and uploads a file, then sends a message whose encrypted content carries its pointer. */
+  async sendAttachment(
+    conversationId: string,
+    file: Uint8Array,
+    opts: SendOptions & { contentType: Exclude<ContentType, 'TEXT'>; mimeType: string; fileName?: string; caption?: string },
+  ): Promise<StoredMessage> {
+    const enc = await encryptAttachment(file);
+    const up = await uploadAttachment(this.ctx.opts.url, await this.accessToken(), enc.ciphertext);
+    const pointer: AttachmentPointer = {
+      url: `attachment:${up.id}`,
+      contentType: opts.mimeType,
+      size: enc.size,
+      key: toBase64(enc.key),
+      digest: toBase64(enc.digest),
+      ...(opts.fileName ? { fileName: opts.fileName } : {}),
+    };
+    return this.sendMessage(conversationId, opts.caption ?? '', {
+      ...opts,
+      attachments: [...(opts.attachments ?? []), pointer],
+      attachmentIds: [...(opts.attachmentIds ?? []), up.id],
+    });
+  }
+
+  private async send(conversationId: string, body: string, opts: SendOptions): Promise<StoredMessage> {
+    const { transport, store, credentials } = this.ctx;
+    const content = createContent(body, { replyTo: opts.replyTo ?? null, attachments: opts.attachments, sentAt: this.ctx.now() });
+    const plaintext = encodeContent(content);
+    const clientMessageId = randomId();
+    for (let attempt = 0; ; attempt++) {
+      const targets = await this.directory.recipients(conversationId, attempt > 0);
+      await this.sessions.ensure(targets);
+      const envelopes = await this.sessions.encryptFor(targets, plaintext);
+      const input = {
+        conversationId,
+        clientMessageId,
+        contentType: opts.contentType ?? 'TEXT',
+        envelopes,
+        replyTo: opts.replyTo ?? undefined,
+        expiresIn: opts.expiresIn,
+        attachmentIds: opts.attachmentIds,
+      } as const;
+      let r = (await transport.request(SendMessageDocument, { input })).sendMessage;
+      // A refused send stored nothing: the same envelopes can go again once the budget allows.
+      while (r.__typename === 'RateLimitedError' && r.retryAfterSeconds <= (this.ctx.opts.maxRateLimitWaitSeconds ?? 2)) {
+        await new Promise((res) => setTimeout(res, r.__typename === 'RateLimitedError' ? r.retryAfterSeconds * 1000 : 0));
+        r = (await transport.request(SendMessageDocument, { input })).sendMessage;
+      }
+      if (r.__typename === 'Message') {
+        const stored: StoredMessage = {
+          id: r.id,
+          conversationId,
+          senderUserId: credentials.userId,
+          senderDeviceId: credentials.deviceId,
+          envelopeId: null,
+          serverMessageId: r.id,
+          content,
+          timestamp: r.createdAt,
+          outgoing: true,
+        };
+        await store.saveMessage(stored);
+        return stored;
+      }
+      if (r.__typename === 'MismatchedDevicesError' || r.__typename === 'StaleDevicesError') {
+        if (attempt >= SEND_RETRIES) throw new ClientError(r.__typename === 'MismatchedDevicesError' ? 'MismatchedDevices' : 'StaleDevices', r.message);
+        // Devices that left or re-registered: their sessions are useless now.
+        const gone = r.__typename === 'MismatchedDevicesError' ? r.extra : r.stale;
+        for (const d of gone) {
+          const known = d.userId != null && d.deviceId != null ? { userId: d.userId, deviceId: d.deviceId } : this.directory.device(d.id);
+          if (known) await this.sessions.forget(known);
+        }
+        continue;
+      }
+      throw domainError(r);
+    }
+  }
+}
+
+function randomId(): string {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
