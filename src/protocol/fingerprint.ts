@@ -10,7 +10,8 @@
 //
 // A user's devices (docs/protocol-api.md "Safety numbers"): the identity key above is replaced by the
 // canonical concatenation of the user's distinct device identity keys (33 bytes each, sorted by their
-// bytes), as libsignal-protocol-java once did for a list of keys. One device gives libsignal's number.
+// bytes), as libsignal-protocol-java's NumericFingerprintGenerator did for a list of keys (sorted and
+// concatenated). One device gives libsignal's number.
 import { sha512 } from '@noble/hashes/sha2.js';
 import { assertBytes, assertInstance, assertUint32, concatBytes, equalBytes } from './bytes.js';
 import { PublicKey } from './curve.js';
