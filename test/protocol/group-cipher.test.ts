@@ -1,6 +1,7 @@
 // The group cipher's own guarantees (no libsignal involved): one iteration per message under concurrency,
 // refused messages leave the store untouched, rotation shuts out a member who is not given the new chain,
 // and unparseable records and messages get typed errors (argument checks: api-arguments-groups.test.ts).
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as P from '../../src/protocol/index.js';
 import { hex, parseProto, seededByteRng, serializeProto } from './interop/util.js';
@@ -146,5 +147,31 @@ describe('group cipher', () => {
     const fields = parseProto(P.SenderKeyDistributionMessage.create(DIST, 1, 0, new Uint8Array(32), P.PrivateKey.generate().getPublicKey()).serialize().subarray(1));
     const shortKey = serializeProto(fields.map((f) => (f.field === 4 ? { ...f, value: new Uint8Array(31) } : f)));
     expect(() => P.SenderKeyDistributionMessage.deserialize(Uint8Array.of(0x33, ...shortKey))).toThrow(expect.objectContaining({ code: 'InvalidMessage' }));
+  });
+});
+
+describe("libsignal-client's recorded Sender Keys vector (test/vectors/libsignal-sender-key.json)", () => {
+  const v = JSON.parse(readFileSync(new URL('../vectors/libsignal-sender-key.json', import.meta.url), 'utf8'));
+  const fromHex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
+  const sender = new P.ProtocolAddress(v.sender.name, v.sender.deviceId);
+
+  it('decrypts its messages out of order and keeps the very record libsignal kept', async () => {
+    const store = new P.InMemorySenderKeyStore();
+    await P.processSenderKeyDistributionMessage(sender, fromHex(v.distributionMessage), store);
+    for (const i of v.receiveOrder) expect(hex(await P.groupDecrypt(fromHex(v.messages[i].body), sender, store))).toBe(v.messages[i].plaintext);
+    expect(hex((await store.loadSenderKey(sender, v.distributionId))!.serialize())).toBe(v.receiverRecordAfter);
+    for (const m of v.messages.filter((_: unknown, i: number) => !v.receiveOrder.includes(i))) expect(hex(await P.groupDecrypt(fromHex(m.body), sender, store))).toBe(m.plaintext);
+  });
+
+  it("continues the libsignal sender's chain from its record", async () => {
+    const senderStore = new P.InMemorySenderKeyStore();
+    await senderStore.storeSenderKey(sender, v.distributionId, P.SenderKeyRecord.deserialize(fromHex(v.senderRecordAfter)));
+    expect(hex((await senderStore.loadSenderKey(sender, v.distributionId))!.serialize())).toBe(v.senderRecordAfter);
+    const receiver = new P.InMemorySenderKeyStore();
+    await P.processSenderKeyDistributionMessage(sender, fromHex(v.distributionMessage), receiver);
+    const next = await P.groupEncrypt(sender, v.distributionId, text('next'), senderStore);
+    expect(P.SenderKeyMessage.deserialize(next.body).iteration).toBe(v.messages.length);
+    expect(untext(await P.groupDecrypt(next.body, sender, receiver))).toBe('next');
+    expect(hex(await P.groupDecrypt(fromHex(v.messages[0].body), sender, receiver))).toBe(v.messages[0].plaintext);
   });
 });
