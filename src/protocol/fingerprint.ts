@@ -131,7 +131,14 @@ export class Fingerprint {
     return Fingerprint.fromKeyBytes(iterations, version, localIdentifier, localKey.serializedView(), remoteIdentifier, remoteKey.serializedView());
   }
 
-  private static fromKeyBytes(iterations: number, version: number, localIdentifier: Uint8Array, localKeys: Uint8Array, remoteIdentifier: Uint8Array, remoteKeys: Uint8Array): Fingerprint {
+  private static fromKeyBytes(
+    iterations: number,
+    version: number,
+    localIdentifier: Uint8Array,
+    localKeys: Uint8Array,
+    remoteIdentifier: Uint8Array,
+    remoteKeys: Uint8Array,
+  ): Fingerprint {
     assertUint32(iterations, 'iterations', MIN_FINGERPRINT_ITERATIONS, MAX_FINGERPRINT_ITERATIONS);
     assertUint32(version, 'version');
     assertBytes(localIdentifier, 'localIdentifier');
@@ -189,7 +196,8 @@ export function canonicalKeyList(keys: readonly PublicKey[], name: string): Uint
     const s = k.serializedView();
     if (!serialized.some((x) => equalBytes(x, s))) serialized.push(s);
   });
-  if (serialized.length > MAX_FINGERPRINT_KEYS) throw new ProtocolError('InvalidArgument', `"${name}" has ${serialized.length} distinct keys, more than ${MAX_FINGERPRINT_KEYS}`);
+  if (serialized.length > MAX_FINGERPRINT_KEYS)
+    throw new ProtocolError('InvalidArgument', `"${name}" has ${serialized.length} distinct keys, more than ${MAX_FINGERPRINT_KEYS}`);
   serialized.sort(compareBytes);
   return concatBytes(...serialized);
 }

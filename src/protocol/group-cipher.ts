@@ -154,7 +154,12 @@ export async function createSenderKeyDistributionMessage(
  * given the new one can read what follows; a member not given it (one who left) cannot, even holding the
  * ciphertext and the old chain.
  */
-export async function rotateSenderKey(sender: ProtocolAddress, distributionId: string, store: SenderKeyStore, opts?: GroupCipherOptions): Promise<SenderKeyDistributionMessage> {
+export async function rotateSenderKey(
+  sender: ProtocolAddress,
+  distributionId: string,
+  store: SenderKeyStore,
+  opts?: GroupCipherOptions,
+): Promise<SenderKeyDistributionMessage> {
   assertInstance(sender, ProtocolAddress, 'sender');
   const dist = normalizeUuid(distributionId, 'distributionId');
   const s = checkStore(store);
@@ -203,8 +208,10 @@ export async function groupEncrypt(
   return exclusive(s, sender, dist, async () => {
     const record = await s.loadSenderKey(sender, dist);
     const current = record?.currentState();
-    if (!record || !current) throw new ProtocolError('NoSenderKeyState', `no sender key state for distribution id ${dist} (create a distribution message first)`);
-    if (!current.signingPrivateKey) throw new ProtocolError('NoSenderKeyState', `the sender key state for distribution id ${dist} is not ours to send with (no signing private key)`);
+    if (!record || !current)
+      throw new ProtocolError('NoSenderKeyState', `no sender key state for distribution id ${dist} (create a distribution message first)`);
+    if (!current.signingPrivateKey)
+      throw new ProtocolError('NoSenderKeyState', `the sender key state for distribution id ${dist} is not ours to send with (no signing private key)`);
     const ck = current.chainKey;
     if (ck.index >= MAX_ITERATION) throw new ProtocolError('NoSenderKeyState', `the sender key chain for distribution id ${dist} is exhausted: rotate it`);
     const seed = ck.messageKeySeed();
@@ -236,7 +243,8 @@ export async function groupDecrypt(ciphertext: Uint8Array, sender: ProtocolAddre
     const record = await s.loadSenderKey(sender, dist);
     if (!record || record.isEmpty()) throw new ProtocolError('NoSenderKeyState', `no sender key state for distribution id ${dist} from ${sender.toString()}`);
     const original = record.stateForChainId(message.chainId);
-    if (!original) throw new ProtocolError('NoSenderKeyState', `no sender key state for chain ${message.chainId} of distribution id ${dist} from ${sender.toString()}`);
+    if (!original)
+      throw new ProtocolError('NoSenderKeyState', `no sender key state for chain ${message.chainId} of distribution id ${dist} from ${sender.toString()}`);
     if (!(await message.verifySignature(original.signingKey))) throw new ProtocolError('InvalidMessage', 'sender key message signature verification failed');
     const state = original.clone();
     const seed = seedForIteration(state, message.iteration);

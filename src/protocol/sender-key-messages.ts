@@ -102,7 +102,14 @@ export class SenderKeyMessage {
   ) {}
 
   /** Builds and signs a message (XEdDSA by the sender's signing key over version || protobuf). */
-  static async create(distributionId: string, chainId: number, iteration: number, ciphertext: Uint8Array, signingKey: PrivateKey, rng?: Rng): Promise<SenderKeyMessage> {
+  static async create(
+    distributionId: string,
+    chainId: number,
+    iteration: number,
+    ciphertext: Uint8Array,
+    signingKey: PrivateKey,
+    rng?: Rng,
+  ): Promise<SenderKeyMessage> {
     const dist = uuidToBytes(distributionId, 'distributionId');
     assertUint32(chainId, 'chainId');
     assertUint32(iteration, 'iteration');

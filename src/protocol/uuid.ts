@@ -7,8 +7,10 @@ const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 
 /** The 16 bytes of a UUID string (either case); anything else is InvalidArgument naming `name`. */
 export function uuidToBytes(value: unknown, name: string): Uint8Array {
-  if (typeof value !== 'string' || !UUID_PATTERN.test(value))
-    throw new ProtocolError('InvalidArgument', `"${name}" expected a UUID string (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx), got ${typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : typeof value}`);
+  if (typeof value !== 'string' || !UUID_PATTERN.test(value)) {
+    const got = typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : typeof value;
+    throw new ProtocolError('InvalidArgument', `"${name}" expected a UUID string (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx), got ${got}`);
+  }
   const hex = value.replace(/-/g, '');
   const out = new Uint8Array(UUID_LENGTH);
   for (let i = 0; i < UUID_LENGTH; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
