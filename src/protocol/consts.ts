@@ -17,3 +17,17 @@ export const KYBER_AWARE_VERSION = 4;
 /** Low nibble of every version byte libsignal writes. */
 export const CIPHERTEXT_MESSAGE_CURRENT_VERSION = 4;
 export const MAC_LENGTH = 8;
+
+// Sender Keys (libsignal group messages). Measured black-box against libsignal-client 0.72.1-0.103.0: a
+// receiver keeps at most 2,000 skipped message keys per sender-key state (oldest dropped) and refuses an
+// iteration more than 25,000 past its chain (25,000 itself is accepted): the same MAX_MESSAGE_KEYS and
+// MAX_FORWARD_JUMPS as the Double Ratchet, for the same reasons (memory; HMAC work an attacker can demand).
+
+/**
+ * Sender-key states kept per (sender, distribution id) record, newest first; a sixth distribution drops the
+ * oldest. Several are kept so messages still in flight on a sender's previous chain (after it rotated its
+ * sender key) decrypt, while a record's size stays bounded.
+ */
+export const MAX_SENDER_KEY_STATES = 5;
+/** Version of SenderKeyMessage / SenderKeyDistributionMessage libsignal writes: version byte 0x33. */
+export const SENDERKEY_MESSAGE_CURRENT_VERSION = 3;

@@ -12,7 +12,10 @@ export type ProtocolErrorCode =
   | 'InvalidPreKeyId'
   | 'InvalidSignedPreKeyId'
   | 'InvalidKyberPreKeyId'
-  | 'UnsupportedVersion';
+  | 'UnsupportedVersion'
+  | 'NoSenderKeyState'
+  | 'FingerprintVersionMismatch'
+  | 'FingerprintParsingError';
 
 export class ProtocolError extends Error {
   readonly code: ProtocolErrorCode;

@@ -42,3 +42,31 @@ export {
   ARCHIVED_STATES_MAX_LENGTH,
   MAX_UNACKNOWLEDGED_SESSION_AGE_MS,
 } from './consts.js';
+export { MAX_SENDER_KEY_STATES, SENDERKEY_MESSAGE_CURRENT_VERSION } from './consts.js';
+export { SENDER_KEY_MESSAGE_TYPE, SenderKeyDistributionMessage, SenderKeyMessage } from './sender-key-messages.js';
+export { SenderKeyRecord, SenderKeyState } from './sender-key-record.js';
+export { InMemorySenderKeyStore, type SenderKeyStore } from './sender-key-store.js';
+export {
+  createSenderKeyDistributionMessage,
+  processSenderKeyDistributionMessage,
+  rotateSenderKey,
+  groupEncrypt,
+  groupDecrypt,
+  type GroupCiphertextMessage,
+  type GroupCipherOptions,
+} from './group-cipher.js';
+export {
+  Fingerprint,
+  DisplayableFingerprint,
+  ScannableFingerprint,
+  FINGERPRINT_VERSION,
+  FINGERPRINT_ITERATIONS,
+  MAX_FINGERPRINT_KEYS,
+} from './fingerprint.js';
+export {
+  DecryptionErrorMessage,
+  PlaintextContent,
+  PLAINTEXT_CONTENT_TYPE,
+  currentRatchetKeyMatches,
+  type OriginalMessageType,
+} from './decryption-error.js';
