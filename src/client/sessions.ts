@@ -77,7 +77,7 @@ export class Sessions {
         throw err;
       }
       const session = await store.loadSession(address);
-      if (!session || !session.hasCurrentState()) missing.set(t.userId, [...(missing.get(t.userId) ?? []), t.deviceId]);
+      if (!session?.hasCurrentState()) missing.set(t.userId, [...(missing.get(t.userId) ?? []), t.deviceId]);
     }
     for (const [userId, deviceIds] of missing) {
       const r = (await transport.request(PreKeyBundlesDocument, { userId, deviceIds })).preKeyBundles;

@@ -63,7 +63,7 @@ export function assertRng(value: unknown, name = 'rng'): Rng {
   };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+// biome-ignore lint/complexity/noBannedTypes: any class (constructor) is accepted here
 export function assertInstance<T>(value: unknown, cls: Function & { prototype: T }, name: string): T {
   if (!(value instanceof (cls as unknown as new () => unknown))) throw new ProtocolError('InvalidArgument', `"${name}" expected ${cls.name}, got ${describe(value)}`);
   return value as T;

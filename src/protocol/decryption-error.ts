@@ -137,5 +137,5 @@ export function currentRatchetKeyMatches(record: SessionRecord, ratchetKey: Publ
   assertInstance(record, SessionRecord, 'record');
   assertInstance(ratchetKey, PublicKey, 'ratchetKey');
   const chain = record.current?.senderChain;
-  return chain !== undefined && chain.ratchetKey.equals(ratchetKey);
+  return chain?.ratchetKey.equals(ratchetKey) ?? false;
 }

@@ -149,7 +149,7 @@ const ZERO_SALT_HMAC = new HmacSha256(new Uint8Array(32));
 /** HKDF-SHA256; an absent, empty or all-zero 32-byte salt is HashLen zero bytes (RFC 5869 section 2.2). */
 export function hkdfSha256(ikm: Uint8Array, salt: Uint8Array | undefined, info: Uint8Array, length: number): Uint8Array {
   if (length > 255 * 32) throw new Error('HKDF output too long');
-  const prk = salt && salt.length ? hmacSha256(salt, ikm) : ZERO_SALT_HMAC.mac([ikm]);
+  const prk = salt?.length ? hmacSha256(salt, ikm) : ZERO_SALT_HMAC.mac([ikm]);
   const h = new HmacSha256(prk);
   prk.fill(0);
   const blocks = Math.ceil(length / 32);

@@ -64,7 +64,7 @@ export function createServices(deps: { config: Config; orm: MikroORM; bus: Bus; 
     (conversationId, userId, isTyping) => bus.publish('typing', conversationId, { conversationId, userId, typing: isTyping }),
     config.typingTtlMs,
   );
-  const messages = new MessagesService(orm, bus, conversations, config, rateLimiter, log);
+  const messages = new MessagesService(orm, bus, conversations, config, rateLimiter);
   const calls = new CallsService(orm, bus, conversations, config);
   const attachments = new AttachmentsService(knex, new LocalDirBlobStore(config.blobDir), config, log);
   messages.bindAttachments = (trx, messageId, senderUserId, ids) => attachments.bindToMessage(trx, messageId, senderUserId, ids);

@@ -7,7 +7,7 @@ let server: TestServer;
 const clients: MessagingClient[] = [];
 
 beforeAll(async () => {
-  server = await startServer({ accessTokenTtlSeconds: 8 });
+  server = await startServer({ accessTokenTtlSeconds: 4 });
 });
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.stop()));
@@ -16,13 +16,13 @@ afterAll(async () => {
 
 describe('access tokens', () => {
   it('refreshes the access token before it expires and keeps the socket and HTTP working past the first expiry', async () => {
-    const alice = await registerClient({ url: server.url, tokenRefreshMarginMs: 2_000 });
-    const bob = await registerClient({ url: server.url, tokenRefreshMarginMs: 2_000 });
+    const alice = await registerClient({ url: server.url, tokenRefreshMarginMs: 1_500 });
+    const bob = await registerClient({ url: server.url, tokenRefreshMarginMs: 1_500 });
     clients.push(alice, bob);
     await Promise.all([alice.start(), bob.start()]);
     const first = await bob.accessToken();
     const conv = await alice.createDirectConversation(bob.userId);
-    await new Promise((r) => setTimeout(r, 10_000)); // past the first token's expiry
+    await new Promise((r) => setTimeout(r, 5_000)); // past the first token's expiry
     expect(await bob.accessToken()).not.toBe(first);
     await alice.sendMessage(conv.id, 'still here after the token expired');
     expect((await waitForMessages(bob, conv.id, 1))[0].content.body).toBe('still here after the token expired');

@@ -21,6 +21,13 @@ afterAll(async () => {
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Moves a call's start (and every participant's ring start) back past the ring timeout: the database clock, not a sleep. */
+async function ringedLongAgo(callId: string): Promise<void> {
+  const knex = s.app.services.knex;
+  const back = `${RING_TIMEOUT + 1} seconds`;
+  await knex.raw(`update calls set started_at = started_at - ?::interval where id = ?`, [back, callId]);
+  await knex.raw(`update call_participants set started_at = started_at - ?::interval where call_id = ?`, [back, callId]);
+}
 
 const CALL_FIELDS = `id conversationId media status callerUserId startedAt answeredAt endedAt durationSeconds direction missed viewerState
   participants { userId state deviceId }`;
@@ -84,7 +91,7 @@ describe('ringing and the ring timeout', () => {
 
       // before the timeout the sweep leaves it alone
       expect(await s.app.services.callSweeper.runOnce()).not.toContain(call.id);
-      await sleep(RING_TIMEOUT * 1000 + 300);
+      await ringedLongAgo(call.id);
       expect(await s.app.services.callSweeper.runOnce()).toContain(call.id);
       await events.until((it) => it.some((e) => e.kind === 'MISSED'));
       expect(events.items.find((e) => e.kind === 'MISSED')).toMatchObject({
@@ -108,7 +115,7 @@ describe('ringing and the ring timeout', () => {
   it('an answer that comes after the timeout (before any sweep) is refused from MISSED, and the call is missed', async () => {
     const { a, b, conv } = await pair();
     const call = await start(a, conv);
-    await sleep(RING_TIMEOUT * 1000 + 300);
+    await ringedLongAgo(call.id);
     const r = await doAct('acceptCall', b, call.id);
     expect(r).toMatchObject({ __typename: 'IllegalCallTransitionError', code: 'ILLEGAL_CALL_TRANSITION', from: 'MISSED', action: 'ACCEPT' });
     expect((await history(b)).items[0]).toMatchObject({ id: call.id, status: 'MISSED', missed: true });
@@ -120,7 +127,7 @@ describe('ringing and the ring timeout', () => {
     const call = await start(a, conv);
     const other = await startServer({ callRingTimeoutSeconds: RING_TIMEOUT, callSweepIntervalMs: 0, attachmentSweepIntervalMs: 0, blobDir });
     try {
-      await sleep(RING_TIMEOUT * 1000 + 300);
+      await ringedLongAgo(call.id);
       expect(await other.app.services.callSweeper.runOnce()).toContain(call.id);
     } finally {
       await other.stop();
@@ -153,7 +160,7 @@ describe('transitions', () => {
 
       expect(await doAct('acceptCall', b, call.id)).toMatchObject({ __typename: 'IllegalCallTransitionError', from: 'ONGOING', action: 'ACCEPT' });
       expect(await doAct('cancelCall', a, call.id)).toMatchObject({ __typename: 'IllegalCallTransitionError', from: 'ONGOING', action: 'CANCEL' });
-      await sleep(1100);
+      await s.app.services.knex.raw(`update calls set answered_at = answered_at - interval '2 seconds' where id = ?`, [call.id]);
       const ended = await doAct('endCall', b, call.id);
       expect(ended).toMatchObject({ __typename: 'Call', status: 'COMPLETED', viewerState: 'LEFT' });
       expect(ended.durationSeconds).toBeGreaterThanOrEqual(1);
@@ -234,7 +241,7 @@ describe('transitions', () => {
     const [b, c] = [await register(s.url), await register(s.url)];
     const call = await start(a, await group(a, [b, c]));
     await doAct('acceptCall', b, call.id);
-    await sleep(RING_TIMEOUT * 1000 + 300);
+    await ringedLongAgo(call.id);
     expect(await s.app.services.callSweeper.runOnce()).not.toContain(call.id);
     const [cView] = (await history(c)).items;
     expect(cView).toMatchObject({ id: call.id, status: 'ONGOING', viewerState: 'MISSED', missed: true });

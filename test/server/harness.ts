@@ -91,7 +91,7 @@ export async function register(url: string, opts: { username?: string; identityK
     opts.token,
   );
   const p = r.data?.register;
-  if (!p || p.__typename !== 'DeviceCredentials') throw new Error(`register failed: ${JSON.stringify(r)}`);
+  if (p?.__typename !== 'DeviceCredentials') throw new Error(`register failed: ${JSON.stringify(r)}`);
   return {
     userId: p.user.id,
     username,

@@ -11,7 +11,7 @@ import {
   IdentityKeyPair,
   KyberPreKeyRecord,
   PreKeyRecord,
-  ProtocolAddress,
+  type ProtocolAddress,
   ProtocolError,
   PublicKey,
   SessionRecord,

@@ -46,13 +46,19 @@ export class DigestMeter extends Transform {
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.received += chunk.length;
-    if (this.received > this.expected) return cb(new IncompleteUploadError(this.expected, this.received));
+    if (this.received > this.expected) {
+      cb(new IncompleteUploadError(this.expected, this.received));
+      return;
+    }
     this.hash.update(chunk);
     cb(null, chunk);
   }
 
   override _flush(cb: TransformCallback): void {
-    if (this.received !== this.expected) return cb(new IncompleteUploadError(this.expected, this.received));
+    if (this.received !== this.expected) {
+      cb(new IncompleteUploadError(this.expected, this.received));
+      return;
+    }
     this.digest = this.hash.digest();
     cb();
   }

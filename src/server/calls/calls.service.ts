@@ -260,7 +260,7 @@ export class CallsService {
            from calls c where c.id = ? for update`,
         [this.config.callRingTimeoutSeconds, auth.userId, id],
       );
-      if (!call || !call.me) throw new NotFoundError('Call', callId);
+      if (!call?.me) throw new NotFoundError('Call', callId);
       if (call.overdue) {
         await query(trx, missOverdueSql(true), [this.config.callRingTimeoutSeconds, id, 1]);
         return { kind: 'MISSED' as const, refused: illegal({ status: 'MISSED' }, call.me === 'RINGING' ? 'MISSED' : 'LEFT', action, 'nobody answered in time') };
@@ -401,7 +401,7 @@ export class CallsService {
          from calls c where c.id = ?`,
       [auth.userId, targets.filter((t) => uuidOrNull(t)), auth.deviceUuid, id],
     );
-    if (!row || !row.me) throw new NotFoundError('Call', callId);
+    if (!row?.me) throw new NotFoundError('Call', callId);
     if (row.status !== 'RINGING' && row.status !== 'ONGOING') throw illegal(row, row.me, 'SIGNAL', 'the call has ended');
     if (row.me !== 'RINGING' && row.me !== 'JOINED') throw illegal(row, row.me, 'SIGNAL', 'you left the call');
     const allowed = new Set(row.allowed);

@@ -45,7 +45,7 @@ export class GroupCommit<I, O> {
         this.stats.items += batch.length;
         try {
           const out = await this.opts.run(batch.map((w) => w.item));
-          batch.forEach((w, i) => w.resolve(out[i]));
+          for (const [i, w] of batch.entries()) w.resolve(out[i]);
         } catch (err) {
           if (this.opts.onBatchError === 'reject') for (const w of batch) w.reject(err);
           else await Promise.all(batch.map((w) => this.opts.run([w.item]).then((o) => w.resolve(o[0]), w.reject)));

@@ -2,7 +2,7 @@
 import { GraphQLError, Kind } from 'graphql';
 import { rememberBase64 } from '../kernel/bytes.js';
 import {
-  DomainError,
+  type DomainError,
   ForbiddenError,
   InvalidInputError,
   InvalidKeyError,

@@ -6,6 +6,7 @@
 import { InvalidInputError } from './errors.js';
 
 // a NUL, a high surrogate not followed by a low one, or a low surrogate not preceded by a high one
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what PostgreSQL text refuses
 const INVALID = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** True when `s` can be stored as PostgreSQL text unchanged. */

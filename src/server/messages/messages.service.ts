@@ -12,7 +12,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Knex, MikroORM } from '@mikro-orm/postgresql';
-import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
 import { GroupCommit } from '../db/group-commit.js';
@@ -169,7 +168,6 @@ export class MessagesService {
     private readonly conversations: ConversationsService,
     private readonly config: MessagingConfig,
     private readonly limiter: Limiter,
-    private readonly log?: Logger,
   ) {
     this.knex = orm.em.getKnex();
   }
