@@ -9,6 +9,7 @@ import { hkdfSha256 } from './kdf.js';
 import type { KyberKeyPair, KyberPublicKey } from './kyber.js';
 import { ChainKey, kdfRootKey } from './ratchet-keys.js';
 import { SessionState } from './session-state.js';
+import { initialSpqr } from './spqr.js';
 
 const INFO_X3DH = utf8('WhisperText');
 const INFO_PQXDH = utf8('WhisperText_X25519_SHA-256_CRYSTALS-KYBER-1024');
@@ -85,6 +86,7 @@ export async function initializeInitiatorSession(p: InitiatorParams): Promise<{ 
   });
   state.addReceiverChain(p.theirSignedPreKey, chainKey);
   state.senderChain = { ratchetKey: sendingKey.publicKey, ratchetPrivateKey: sendingKey.privateKey, chainKey: sending.chainKey };
+  if (pqrKey) state.spqr = initialSpqr(pqrKey, true);
   return { state, kyberCiphertext: kyber?.ciphertext, pqrKey };
 }
 
@@ -160,6 +162,7 @@ export async function initializeRecipientSession(
     aliceBaseKey: p.theirBaseKey.serialize(),
   });
   state.senderChain = { ratchetKey: p.ourSignedPreKey.publicKey, ratchetPrivateKey: p.ourSignedPreKey.privateKey, chainKey };
+  if (pqrKey) state.spqr = initialSpqr(pqrKey, false);
   const done = await step;
   return { state, ratchetStep: done && p.theirRatchetKey ? { state, theirRatchetKey: p.theirRatchetKey, ...done } : undefined, pqrKey };
 }
