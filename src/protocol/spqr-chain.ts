@@ -104,7 +104,10 @@ export function recvKey(c: SpqrChain, epoch: number, index: number): Uint8Array 
   const r = e.recv;
   if (index <= r.ctr) {
     const k = r.skipped.get(index);
-    if (!k) throw new ProtocolError('DuplicatedMessage', `SPQR key ${index} of epoch ${epoch} already used`);
+    // InvalidMessage, not DuplicatedMessage: a true duplicate is caught by the Double Ratchet first,
+    // so this is a message of another session being tried against this one (as libsignal reports
+    // every SPQR failure: "post-quantum ratchet error")
+    if (!k) throw new ProtocolError('InvalidMessage', `SPQR key ${index} of epoch ${epoch} already used`);
     r.skipped = new Map(r.skipped);
     r.skipped.delete(index);
     return k;

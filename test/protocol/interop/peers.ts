@@ -91,10 +91,23 @@ const addrKey = (a: Addr) => `${a.name}.${a.deviceId}`;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Lib = any;
 
-function libsignalStores(S: Lib, identity: Lib, registrationId: number) {
+function libsignalStores(S: Lib, identity: Lib, registrationId: number, persistSessions = false) {
   // session records are kept as objects (libsignal copies them across the native bridge anyway);
-  // serializing on every save made a 25k-message run ~2x slower
-  const sessions = new Map<string, Lib>();
+  // serializing on every save made a 25k-message run ~2x slower. `persistSessions` keeps only
+  // SessionRecord.serialize() bytes and deserializes on every load, as an app restarting would.
+  const live = new Map<string, Lib>();
+  const persisted = new Map<string, Uint8Array>();
+  const sessions = {
+    get: (key: string): Lib | undefined => {
+      if (!persistSessions) return live.get(key);
+      const b = persisted.get(key);
+      return b ? S.SessionRecord.deserialize(buf(b)) : undefined;
+    },
+    set: (key: string, r: Lib) => {
+      if (persistSessions) persisted.set(key, new Uint8Array(r.serialize()));
+      else live.set(key, r);
+    },
+  };
   const identities = new Map<string, Uint8Array>();
   const preKeys = new Map<number, Uint8Array>();
   const signed = new Map<number, Uint8Array>();
@@ -205,6 +218,7 @@ export class LibsignalPeer implements Peer {
     readonly name: string,
     version: LibsignalVersion,
     deviceId = 1,
+    opts: { persistSessions?: boolean } = {},
   ) {
     this.S = LIBS[version];
     this.version = version;
@@ -212,7 +226,7 @@ export class LibsignalPeer implements Peer {
     this.address = { name, deviceId };
     this.identity = this.S.IdentityKeyPair.generate();
     this.registrationId = (nextRegistrationId++ % 16000) + 1;
-    this.stores = libsignalStores(this.S, this.identity, this.registrationId);
+    this.stores = libsignalStores(this.S, this.identity, this.registrationId, opts.persistSessions);
   }
 
   private buf(b: Uint8Array): Lib {
@@ -554,7 +568,7 @@ export async function makePeer(
   seedLabel?: string,
   opts: { persistSessions?: boolean } = {},
 ): Promise<Peer> {
-  if (kind !== 'ours') return new LibsignalPeer(name, KIND_VERSION[kind]);
+  if (kind !== 'ours') return new LibsignalPeer(name, KIND_VERSION[kind], 1, opts);
   const P = await loadOurs();
   if (!P) throw new Error(`our library is not usable yet: ${oursUnavailableReason()}`);
   return new OurPeer(P, name, seedLabel, opts);
