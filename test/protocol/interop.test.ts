@@ -1,5 +1,6 @@
 // libsignal interoperability suite: our src/protocol against @signalapp/libsignal-client 0.72.1
-// (X3DH v3 + PQXDH v4) and 0.90.0 (PQXDH only, SPQR offered with fallback), byte for byte, through
+// (X3DH v3 + PQXDH v4, no SPQR: ours falls back) and 0.90.0 (PQXDH only, SPQR negotiated with ours),
+// byte for byte (SPQR-mandatory 0.92.2 / 0.103.0: interop-spqr.test.ts), through
 // seeded randomized schedules (reordering, drops, duplicates, bursts, late delivery from old
 // chains) and scripted probes of the protocol limits. Every probe is first run libsignal↔libsignal
 // to prove the harness and to record the reference trace that ours must reproduce exactly.
