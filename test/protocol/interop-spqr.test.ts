@@ -9,6 +9,7 @@ import { type Peer, type PeerKind, type Wire, makePeer } from './interop/peers.j
 import {
   bundleReuseProbe,
   chainWindowProbe,
+  forwardJumpProbe,
   identityChangeProbe,
   newBundleProbe,
   preKeyResendProbe,
@@ -228,6 +229,18 @@ describe('ours <-> SPQR-mandatory libsignal: scripted protocol edges (traces ide
       const traces = await compareProbe(`spqr-skipped-${senderIsInitiator}`, '0103', true, (I, R) => skippedKeyProbe(I, R, senderIsInitiator), ['none', 'initiator']);
       expect(traces.none.events).toContain('a0 (evicted): fail:DuplicatedMessage');
       expect(traces.none.events).toContain('a1 (oldest kept): ok');
+    }
+  }, 180_000);
+});
+
+describe('forward jumps with SPQR', () => {
+  test('a jump of 25,000 is refused by 0.103.0 and by ours alike: the SPQR index runs one ahead of the Double Ratchet counter (25,001 > 25,000)', async () => {
+    for (const senderIsInitiator of [true, false]) {
+      const traces = await compareProbe(`spqr-jump-${senderIsInitiator}`, '0103', true, (I, R) => forwardJumpProbe(I, R, senderIsInitiator), ['none', 'initiator']);
+      const ev = traces.none.events;
+      expect(ev).toContain('m25000 (jump 25,000): fail:InvalidMessage');
+      expect(ev).toContain('m23000 (kept): ok');
+      expect(ev).toContain('after: ok');
     }
   }, 180_000);
 });
