@@ -221,6 +221,11 @@ export function encaps2(header: Uint8Array, ekVector: Uint8Array, encapsSecret: 
   return byteEncode([compress(v, DV)], DV);
 }
 
+/** The key vector of a key pair, from its decapsulation key (dk = dk_pke || ek || H(ek) || z, ek = vector || rho). */
+export function ekVectorOf(dk: Uint8Array): Uint8Array {
+  return dk.slice(EK_VECTOR_SIZE, 2 * EK_VECTOR_SIZE);
+}
+
 export function decapsulate(dk: Uint8Array, ct1: Uint8Array, ct2: Uint8Array): Uint8Array {
   return ml_kem768.decapsulate(concatBytes(ct1, ct2), dk);
 }

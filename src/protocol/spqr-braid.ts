@@ -152,7 +152,7 @@ export function braidRecv(s: BraidState, m: SpqrMessage): { state: BraidState; s
     case 'KeysSampled': {
       if (t !== MessageType.Ct1) return { state: s };
       const r = addChunk(receiving(mlkem.CT1_SIZE), m.chunk!);
-      const sendingEk: Sending = { value: s.dk.slice(1152, 1152 + mlkem.EK_VECTOR_SIZE), next: 0 };
+      const sendingEk: Sending = { value: mlkem.ekVectorOf(s.dk), next: 0 };
       if (r.value) return { state: { kind: 'Ct1Received', epoch, auth, dk: s.dk, ct1: r.value, sendingEk } };
       return { state: { kind: 'HeaderSent', epoch, auth, dk: s.dk, sendingEk, receivingCt1: r.receiving } };
     }

@@ -77,3 +77,10 @@ describe('incremental ML-KEM-768', () => {
     expect(() => mlkem.encaps2(kp.header, v, e1.encapsSecret)).toThrow(/does not match the header/);
   });
 });
+
+describe('incremental ML-KEM-768 key layout', () => {
+  it('the key vector is recovered from the decapsulation key', () => {
+    const kp = mlkem.generateKeyPair(seededByteRng('mlkem-layout'));
+    expect(mlkem.ekVectorOf(kp.dk)).toEqual(kp.ekVector);
+  });
+});
