@@ -1,5 +1,6 @@
 // Client crypto benchmark: our src/protocol (per crypto backend: webcrypto, noble) against
-// @signalapp/libsignal-client 0.90.0 (and 0.72.1 for context) in the same process and run.
+// @signalapp/libsignal-client 0.103.0 (SPQR on every session) and 0.90.0 / 0.72.1 for context, in
+// the same process and run.
 //
 //   npm run bench:crypto              table on stdout
 //   npm run bench:crypto -- --json    one JSON document on stdout (table goes to stderr)
@@ -10,10 +11,11 @@
 //   alternating  the direction alternates every message, so every message is a DH ratchet step
 //   setup        session set-up: process a bundle + first encrypt (PreKey message) + PreKey decrypt
 //                (bundles, identities and stores are created beforehand, outside the timing)
-// For each: ops/s, p50/p99 latency per op, process RSS after the run, ratio ours / libsignal 0.90.0.
-// Both libraries run behind the same thin adapters and in-memory stores (test/protocol/interop/peers.ts).
-// Note: two libsignal 0.90.0 peers negotiate SPQR between themselves (field 5 in every message),
-// so its figures include SPQR work ours does not do; 0.72.1 (no SPQR) is listed for comparison.
+// For each: ops/s, p50/p99 latency per op, wire bytes per message, process RSS after the run, and
+// ratios ours / libsignal 0.103.0 and ours / 0.90.0. Every peer persists its session records as bytes
+// after every operation (SessionRecord serialize + deserialize, as a real store does): that is the
+// primary figure. Both libraries run behind the same thin adapters (test/protocol/interop/peers.ts).
+// Ours negotiates SPQR with ours (as 0.90.0 with 0.90.0, and 0.103.0 always); 0.72.1 has no SPQR.
 import { randomBytes } from 'node:crypto';
 import { LibsignalPeer, OurPeer, type Peer, loadOurs, oursUnavailableReason } from '../test/protocol/interop/peers.js';
 
@@ -37,6 +39,9 @@ interface Row {
   p50us: number;
   p99us: number;
   rssMiB: number;
+  /** mean wire bytes per message (the PreKey message for set-ups) */
+  bytesPerMessage: number;
+  ratioVsLibsignal0103?: number;
   ratioVsLibsignal090?: number;
   note?: string;
 }
@@ -66,15 +71,16 @@ async function makePair(impl: Impl): Promise<[Peer, Peer]> {
   return [A, B];
 }
 
-async function timed(n: number, op: (i: number) => Promise<void>): Promise<{ total: number; lat: number[] }> {
+async function timed(n: number, op: (i: number) => Promise<number>): Promise<{ total: number; lat: number[]; bytes: number }> {
   const lat = new Array<number>(n);
+  let bytes = 0;
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
     const s = performance.now();
-    await op(i);
+    bytes += await op(i);
     lat[i] = performance.now() - s;
   }
-  return { total: performance.now() - t0, lat };
+  return { total: performance.now() - t0, lat, bytes };
 }
 
 async function messages(impl: Impl, n: number, alternating: boolean) {
@@ -84,6 +90,7 @@ async function messages(impl: Impl, n: number, alternating: boolean) {
     const [s, r] = alternating && i % 2 === 1 ? [B, A] : [A, B];
     const w = await s.encrypt(r, pt);
     await r.decrypt(s, w);
+    return w.body.length;
   });
 }
 
@@ -101,6 +108,7 @@ async function setups(impl: Impl, n: number) {
     const w = await A.encrypt(B, pt);
     if (w.type !== 3) throw new Error('expected a PreKey message');
     await B.decrypt(A, w);
+    return w.body.length;
   });
 }
 
@@ -111,7 +119,7 @@ async function run(impl: Impl, metric: Metric): Promise<Row> {
     metric === 'setup' ? setups(impl, k) : messages(impl, k, metric === 'alternating');
   await go(metric === 'one-way' ? WARMUP.oneWay : metric === 'alternating' ? WARMUP.alternating : WARMUP.setup);
   (globalThis as { gc?: () => void }).gc?.();
-  const { total, lat } = await go(n);
+  const { total, lat, bytes } = await go(n);
   lat.sort((a, b) => a - b);
   return {
     impl: impl.impl,
@@ -122,14 +130,17 @@ async function run(impl: Impl, metric: Metric): Promise<Row> {
     p50us: quantile(lat, 0.5) * 1000,
     p99us: quantile(lat, 0.99) * 1000,
     rssMiB: process.memoryUsage().rss / 2 ** 20,
+    bytesPerMessage: bytes / n,
   };
 }
 
 async function main() {
   const started = performance.now();
+  const persisted = { persistSessions: true };
   const impls: Impl[] = [
-    { impl: 'libsignal-client 0.90.0', backend: 'native', make: async (n) => new LibsignalPeer(n, '0.90.0') },
-    { impl: 'libsignal-client 0.72.1', backend: 'native', make: async (n) => new LibsignalPeer(n, '0.72.1') },
+    { impl: 'libsignal-client 0.103.0', backend: 'native', make: async (n) => new LibsignalPeer(n, '0.103.0', 1, persisted) },
+    { impl: 'libsignal-client 0.90.0', backend: 'native', make: async (n) => new LibsignalPeer(n, '0.90.0', 1, persisted) },
+    { impl: 'libsignal-client 0.72.1', backend: 'native', make: async (n) => new LibsignalPeer(n, '0.72.1', 1, persisted) },
   ];
   const P = await loadOurs();
   const skipped: string[] = [];
@@ -138,7 +149,7 @@ async function main() {
       impls.push({
         impl: 'ours (src/protocol)',
         backend,
-        make: async (n) => new OurPeer(P, n),
+        make: async (n) => new OurPeer(P, n, undefined, persisted),
         before: () => P.setCryptoBackend(backend),
       });
     }
@@ -167,6 +178,7 @@ async function main() {
           p50us: NaN,
           p99us: NaN,
           rssMiB: process.memoryUsage().rss / 2 ** 20,
+          bytesPerMessage: NaN,
           note: `failed: ${e instanceof Error ? e.message : String(e)}`,
         });
         out(`  ${impl.impl} [${impl.backend}] ${metric}: FAILED ${e instanceof Error ? e.message : String(e)}`);
@@ -176,12 +188,15 @@ async function main() {
   const order = (r: Row) => impls.findIndex((i) => i.impl === r.impl && i.backend === r.backend);
   rows.sort((a, b) => order(a) - order(b));
   for (const r of rows) {
-    const ref = rows.find((x) => x.impl === 'libsignal-client 0.90.0' && x.metric === r.metric);
-    if (ref && Number.isFinite(r.opsPerSec) && Number.isFinite(ref.opsPerSec))
-      r.ratioVsLibsignal090 = r.opsPerSec / ref.opsPerSec;
+    const ratio = (impl: string) => {
+      const ref = rows.find((x) => x.impl === impl && x.metric === r.metric);
+      return ref && Number.isFinite(r.opsPerSec) && Number.isFinite(ref.opsPerSec) ? r.opsPerSec / ref.opsPerSec : undefined;
+    };
+    r.ratioVsLibsignal0103 = ratio('libsignal-client 0.103.0');
+    r.ratioVsLibsignal090 = ratio('libsignal-client 0.90.0');
   }
 
-  const head = ['implementation', 'backend', 'metric', 'n', 'ops/s', 'p50 us', 'p99 us', 'x libsignal 0.90', 'RSS MiB'];
+  const head = ['implementation', 'backend', 'metric', 'n', 'ops/s', 'p50 us', 'p99 us', 'B/msg', 'x 0.103', 'x 0.90', 'RSS MiB'];
   const table = rows.map((r) => [
     r.impl,
     r.backend,
@@ -190,6 +205,8 @@ async function main() {
     Number.isFinite(r.opsPerSec) ? r.opsPerSec.toFixed(0) : 'n/a',
     Number.isFinite(r.p50us) ? r.p50us.toFixed(0) : 'n/a',
     Number.isFinite(r.p99us) ? r.p99us.toFixed(0) : 'n/a',
+    Number.isFinite(r.bytesPerMessage) ? r.bytesPerMessage.toFixed(0) : 'n/a',
+    r.ratioVsLibsignal0103 !== undefined ? r.ratioVsLibsignal0103.toFixed(2) : 'n/a',
     r.ratioVsLibsignal090 !== undefined ? r.ratioVsLibsignal090.toFixed(2) : 'n/a',
     r.rssMiB.toFixed(0),
   ]);
@@ -197,14 +214,14 @@ async function main() {
   const fmt = (cells: string[]) => cells.map((c, i) => (i >= 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
   out('');
   out(
-    `crypto benchmark: ${MSG_BYTES}-byte messages, PQXDH sessions; one-way n=${N_ONE_WAY}, alternating n=${N_ALTERNATING}, set-ups n=${N_SETUP}; node ${process.version}`,
+    `crypto benchmark: ${MSG_BYTES}-byte messages, PQXDH sessions, records persisted as bytes after every message; one-way n=${N_ONE_WAY}, alternating n=${N_ALTERNATING}, set-ups n=${N_SETUP}; node ${process.version}`,
   );
   out(fmt(head));
   out(fmt(widths.map((w) => '-'.repeat(w))));
   for (const t of table) out(fmt(t));
   for (const r of rows) if (r.note) out(`note: ${r.impl} [${r.backend}] ${r.metric}: ${r.note}`);
   for (const s of skipped) out(`note: ${s}`);
-  out(`(libsignal 0.90.0 <-> 0.90.0 negotiates SPQR; ratio = ops/s / libsignal 0.90.0 ops/s; RSS = whole process after the run)`);
+  out(`(SPQR on: 0.103.0 always, 0.90.0 <-> 0.90.0 and ours <-> ours by negotiation; off: 0.72.1. x 0.103 / x 0.90 = ops/s over that libsignal's; B/msg = wire bytes per message; RSS = whole process)`);
   const load = (await import('node:os')).loadavg()[0];
   out(`load average at the end: ${load.toFixed(2)} (figures are noisy when other processes share the cores)`);
   out(`total time ${((performance.now() - started) / 1000).toFixed(1)} s`);

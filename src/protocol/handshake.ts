@@ -9,12 +9,18 @@ import { hkdfSha256 } from './kdf.js';
 import type { KyberKeyPair, KyberPublicKey } from './kyber.js';
 import { ChainKey, kdfRootKey } from './ratchet-keys.js';
 import { SessionState } from './session-state.js';
+import { initialSpqr } from './spqr.js';
 
 const INFO_X3DH = utf8('WhisperText');
 const INFO_PQXDH = utf8('WhisperText_X25519_SHA-256_CRYSTALS-KYBER-1024');
 const DISCONTINUITY = new Uint8Array(32).fill(0xff);
 
-function deriveInitialKeys(parts: Uint8Array[], pq: boolean): { rootKey: Uint8Array; chainKey: ChainKey } {
+/**
+ * HKDF over the handshake secret. PQXDH sessions take 96 bytes (the Triple Ratchet change to PQXDH):
+ * root key, chain key, and 32 bytes that seed SPQR (its authenticator and first chains). HKDF output
+ * is prefix-stable, so the first 64 bytes are exactly what a classic session derives.
+ */
+function deriveInitialKeys(parts: Uint8Array[], pq: boolean): { rootKey: Uint8Array; chainKey: ChainKey; pqrKey?: Uint8Array } {
   let len = 32;
   for (const p of parts) len += p.length;
   const secret = new Uint8Array(len);
@@ -25,9 +31,9 @@ function deriveInitialKeys(parts: Uint8Array[], pq: boolean): { rootKey: Uint8Ar
     off += p.length;
     p.fill(0);
   }
-  const okm = hkdfSha256(secret, new Uint8Array(32), pq ? INFO_PQXDH : INFO_X3DH, 64);
+  const okm = hkdfSha256(secret, new Uint8Array(32), pq ? INFO_PQXDH : INFO_X3DH, pq ? 96 : 64);
   secret.fill(0);
-  return { rootKey: okm.slice(0, 32), chainKey: new ChainKey(okm.slice(32, 64), 0) };
+  return { rootKey: okm.slice(0, 32), chainKey: new ChainKey(okm.slice(32, 64), 0), pqrKey: pq ? okm.slice(64, 96) : undefined };
 }
 
 export interface InitiatorParams {
@@ -42,7 +48,7 @@ export interface InitiatorParams {
   rng?: Rng;
 }
 
-export async function initializeInitiatorSession(p: InitiatorParams): Promise<{ state: SessionState; kyberCiphertext?: Uint8Array }> {
+export async function initializeInitiatorSession(p: InitiatorParams): Promise<{ state: SessionState; kyberCiphertext?: Uint8Array; pqrKey?: Uint8Array }> {
   // Start every X25519 operation (under WebCrypto they run off the main thread), including the first
   // sending chain's, then do the Kyber encapsulation on this thread while they are in flight.
   const sendingKey = await p.sendingKey;
@@ -68,7 +74,7 @@ export async function initializeInitiatorSession(p: InitiatorParams): Promise<{ 
   if (p.theirKyberPreKey) kyber = p.theirKyberPreKey.encapsulate(p.rng);
   const parts = await Promise.all(dhs);
   if (kyber) parts.push(kyber.sharedSecret);
-  const { rootKey, chainKey } = deriveInitialKeys(parts, kyber !== undefined);
+  const { rootKey, chainKey, pqrKey } = deriveInitialKeys(parts, kyber !== undefined);
   const sending = kdfRootKey(rootKey, await dhSendingP);
 
   const state = new SessionState({
@@ -80,7 +86,8 @@ export async function initializeInitiatorSession(p: InitiatorParams): Promise<{ 
   });
   state.addReceiverChain(p.theirSignedPreKey, chainKey);
   state.senderChain = { ratchetKey: sendingKey.publicKey, ratchetPrivateKey: sendingKey.privateKey, chainKey: sending.chainKey };
-  return { state, kyberCiphertext: kyber?.ciphertext };
+  if (pqrKey) state.spqr = initialSpqr(pqrKey, true);
+  return { state, kyberCiphertext: kyber?.ciphertext, pqrKey };
 }
 
 export interface RecipientParams {
@@ -105,7 +112,9 @@ export interface PrecomputedRatchetStep {
   dhSending: Uint8Array;
 }
 
-export async function initializeRecipientSession(p: RecipientParams): Promise<{ state: SessionState; ratchetStep?: PrecomputedRatchetStep }> {
+export async function initializeRecipientSession(
+  p: RecipientParams,
+): Promise<{ state: SessionState; ratchetStep?: PrecomputedRatchetStep; pqrKey?: Uint8Array }> {
   await importForAgreement([
     p.ourIdentity.privateKey,
     p.ourSignedPreKey.privateKey,
@@ -143,7 +152,7 @@ export async function initializeRecipientSession(p: RecipientParams): Promise<{ 
   if (p.ourKyberPreKey && p.kyberCiphertext) kyberSecret = p.ourKyberPreKey.decapsulate(p.kyberCiphertext);
   const parts = await Promise.all(dhs);
   if (kyberSecret) parts.push(kyberSecret);
-  const { rootKey, chainKey } = deriveInitialKeys(parts, kyberSecret !== undefined);
+  const { rootKey, chainKey, pqrKey } = deriveInitialKeys(parts, kyberSecret !== undefined);
 
   const state = new SessionState({
     version: kyberSecret ? KYBER_AWARE_VERSION : PRE_KYBER_VERSION,
@@ -153,6 +162,7 @@ export async function initializeRecipientSession(p: RecipientParams): Promise<{ 
     aliceBaseKey: p.theirBaseKey.serialize(),
   });
   state.senderChain = { ratchetKey: p.ourSignedPreKey.publicKey, ratchetPrivateKey: p.ourSignedPreKey.privateKey, chainKey };
+  if (pqrKey) state.spqr = initialSpqr(pqrKey, false);
   const done = await step;
-  return { state, ratchetStep: done && p.theirRatchetKey ? { state, theirRatchetKey: p.theirRatchetKey, ...done } : undefined };
+  return { state, ratchetStep: done && p.theirRatchetKey ? { state, theirRatchetKey: p.theirRatchetKey, ...done } : undefined, pqrKey };
 }

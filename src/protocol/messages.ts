@@ -45,6 +45,8 @@ export class SignalMessage {
     readonly previousCounter: number,
     readonly ciphertext: Uint8Array,
     readonly serialized: Uint8Array,
+    /** field 5, SPQR's message (empty when absent) */
+    readonly pqRatchet: Uint8Array = new Uint8Array(0),
   ) {}
 
   static create(
@@ -56,19 +58,21 @@ export class SignalMessage {
     ciphertext: Uint8Array,
     senderIdentity: PublicKey,
     receiverIdentity: PublicKey,
+    pqRatchet: Uint8Array = new Uint8Array(0),
   ): SignalMessage {
     const proto = new ProtoWriter()
       .bytes(1, senderRatchetKey.serializedView())
       .uint(2, counter)
       .uint(3, previousCounter)
       .bytes(4, ciphertext)
+      .bytes(5, pqRatchet.length > 0 ? pqRatchet : undefined)
       .finish();
     const body = new Uint8Array(1 + proto.length + MAC_LENGTH);
     body[0] = versionByte(version);
     body.set(proto, 1);
     const mac = computeMac(macKey, senderIdentity, receiverIdentity, body.subarray(0, 1 + proto.length));
     body.set(mac, 1 + proto.length);
-    return new SignalMessage(version, senderRatchetKey, counter, previousCounter, ciphertext, body);
+    return new SignalMessage(version, senderRatchetKey, counter, previousCounter, ciphertext, body, pqRatchet);
   }
 
   static deserialize(bytes: Uint8Array): SignalMessage {
@@ -79,7 +83,7 @@ export class SignalMessage {
     const counter = m.uint32(2, 'counter');
     const previousCounter = m.optUint32(3) ?? 0;
     const ciphertext = m.bytes(4, 'ciphertext');
-    return new SignalMessage(version, ratchetKey, counter, previousCounter, ciphertext, bytes);
+    return new SignalMessage(version, ratchetKey, counter, previousCounter, ciphertext, bytes, m.optBytes(5));
   }
 
   /** MAC over the bytes as received, compared in constant time. */

@@ -31,8 +31,9 @@ export class ChainKey {
     return new ChainKey(this.mac().mac([CHAIN_KEY_SEED]), this.index + 1);
   }
 
-  messageKeys(): MessageKeys {
-    return MessageKeys.derive(this.messageKeySeed(), this.index);
+  /** `salt`: the SPQR key of this message (Triple Ratchet), when it has one. */
+  messageKeys(salt?: Uint8Array): MessageKeys {
+    return MessageKeys.derive(this.messageKeySeed(), this.index, salt);
   }
 }
 
@@ -44,9 +45,13 @@ export class MessageKeys {
     readonly counter: number,
   ) {}
 
-  /** HKDF(seed, salt = zeros, "WhisperMessageKeys", 80) -> cipher key, MAC key, IV. */
-  static derive(seed: Uint8Array, counter: number): MessageKeys {
-    const okm = hkdfSha256(seed, undefined, INFO_MESSAGE_KEYS, 80);
+  /**
+   * HKDF(seed, salt, "WhisperMessageKeys", 80) -> cipher key, MAC key, IV. The salt is the message's
+   * SPQR key in a Triple Ratchet session (the message-key change of Double Ratchet rev. 3 section 6),
+   * zeros otherwise.
+   */
+  static derive(seed: Uint8Array, counter: number, salt?: Uint8Array): MessageKeys {
+    const okm = hkdfSha256(seed, salt, INFO_MESSAGE_KEYS, 80);
     return new MessageKeys(okm.subarray(0, 32), okm.subarray(32, 64), okm.subarray(64, 80), counter);
   }
 }

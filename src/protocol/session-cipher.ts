@@ -12,6 +12,8 @@ import { KyberPublicKey } from './kyber.js';
 import { PreKeySignalMessage, SignalMessage } from './messages.js';
 import { kdfRootKey, MessageKeys, type ChainKey } from './ratchet-keys.js';
 import { SessionRecord, SessionState, type ReceiverChain } from './session-state.js';
+import { spqrRecv, spqrSend } from './spqr.js';
+import { defaultRng } from './bytes.js';
 import type { ProtocolStores } from './stores.js';
 
 export const CiphertextMessageType = { Whisper: 2, PreKey: 3 } as const;
@@ -209,7 +211,7 @@ export async function signalEncrypt(plaintext: Uint8Array, address: ProtocolAddr
   assertBytes(plaintext, 'plaintext');
   assertInstance(address, ProtocolAddress, 'address');
   const s = checkStores(stores, ['session', 'identity']);
-  const { now } = checkOpts(opts);
+  const { now, rng } = checkOpts(opts);
 
   const record = await s.session.loadSession(address);
   if (!record?.current?.senderChain) throw new ProtocolError('NoSession', `no session for ${address.toString()}`);
@@ -219,9 +221,21 @@ export async function signalEncrypt(plaintext: Uint8Array, address: ProtocolAddr
   if (pending && pending.timestamp + MAX_UNACKNOWLEDGED_SESSION_AGE_MS < now)
     throw new ProtocolError('NoSession', `session with ${address.toString()} was never acknowledged and is stale`);
 
-  const keys = chain.chainKey.messageKeys();
+  const pq = spqrSend(state.spqr, rng ?? defaultRng);
+  state.spqr = pq.state;
+  const keys = chain.chainKey.messageKeys(pq.key);
   const ciphertext = aes256CbcEncrypt(keys.cipherKey, keys.iv, plaintext);
-  const message = SignalMessage.create(state.version, keys.macKey, chain.ratchetKey, chain.chainKey.index, state.previousCounter, ciphertext, state.localIdentity, state.remoteIdentity);
+  const message = SignalMessage.create(
+    state.version,
+    keys.macKey,
+    chain.ratchetKey,
+    chain.chainKey.index,
+    state.previousCounter,
+    ciphertext,
+    state.localIdentity,
+    state.remoteIdentity,
+    pq.bytes,
+  );
   let result: CiphertextMessage;
   if (pending) {
     const kyber = pending.kyberPreKeyId !== undefined ? { preKeyId: pending.kyberPreKeyId, ciphertext: pending.kyberCiphertext! } : undefined;
@@ -242,7 +256,7 @@ export async function signalEncrypt(plaintext: Uint8Array, address: ProtocolAddr
 async function getOrCreateReceiverChain(state: SessionState, theirRatchetKey: PublicKey, rng: Rng | undefined, pre?: PrecomputedRatchetStep): Promise<ReceiverChain> {
   const existing = state.findReceiverChain(theirRatchetKey);
   if (existing) return existing;
-  if (pre && pre.theirRatchetKey.equals(theirRatchetKey) && pre.state.senderChain?.ratchetPrivateKey === state.senderChain?.ratchetPrivateKey) {
+  if (pre?.theirRatchetKey.equals(theirRatchetKey) && pre.state.senderChain?.ratchetPrivateKey === state.senderChain?.ratchetPrivateKey) {
     const receiving = kdfRootKey(state.rootKey, pre.dhReceiving);
     const sending = kdfRootKey(receiving.rootKey, pre.dhSending);
     state.rootKey = sending.rootKey;
@@ -268,7 +282,8 @@ async function getOrCreateReceiverChain(state: SessionState, theirRatchetKey: Pu
   return state.findReceiverChain(theirRatchetKey)!;
 }
 
-function getOrCreateMessageKeys(chain: ReceiverChain, counter: number): MessageKeys {
+/** The message-key seed for `counter` (stepping the chain, or taking a skipped seed). */
+function getOrCreateMessageKeySeed(chain: ReceiverChain, counter: number): Uint8Array {
   const index = chain.chainKey.index;
   if (index > counter) {
     const seed = chain.messageKeys.get(counter);
@@ -276,7 +291,7 @@ function getOrCreateMessageKeys(chain: ReceiverChain, counter: number): MessageK
     const m = new Map(chain.messageKeys);
     m.delete(counter);
     chain.messageKeys = m;
-    return MessageKeys.derive(seed, counter);
+    return seed;
   }
   if (counter - index > MAX_FORWARD_JUMPS) throw new ProtocolError('InvalidMessage', `message from too far into the future (${counter - index} ahead)`);
   let ck: ChainKey = chain.chainKey;
@@ -289,7 +304,7 @@ function getOrCreateMessageKeys(chain: ReceiverChain, counter: number): MessageK
     chain.messageKeys = SessionState.withSkippedKeys(chain.messageKeys, skipped);
   }
   chain.chainKey = ck.next();
-  return ck.messageKeys();
+  return ck.messageKeySeed();
 }
 
 async function decryptWithState(state: SessionState, message: SignalMessage, rng: Rng | undefined, pre?: PrecomputedRatchetStep): Promise<Uint8Array> {
@@ -297,7 +312,11 @@ async function decryptWithState(state: SessionState, message: SignalMessage, rng
   if (message.messageVersion !== state.version)
     throw new ProtocolError('InvalidMessage', `message version ${message.messageVersion} does not match session version ${state.version}`);
   const chain = await getOrCreateReceiverChain(state, message.senderRatchetKey, rng, pre);
-  const keys = getOrCreateMessageKeys(chain, message.counter);
+  const seed = getOrCreateMessageKeySeed(chain, message.counter);
+  // SPQR's key for this message salts its message keys (Triple Ratchet)
+  const pq = spqrRecv(state.spqr, message.pqRatchet);
+  state.spqr = pq.state;
+  const keys = MessageKeys.derive(seed, message.counter, pq.key);
   if (!message.verifyMac(state.remoteIdentity, state.localIdentity, keys.macKey)) throw new ProtocolError('InvalidMessage', 'MAC verification failed');
   const plaintext = aes256CbcDecrypt(keys.cipherKey, keys.iv, message.ciphertext);
   state.pendingPreKey = undefined;

@@ -8,6 +8,7 @@ import { PrivateKey, PublicKey } from './curve.js';
 import { ProtocolError } from './errors.js';
 import { ProtoMessage, ProtoWriter } from './protobuf.js';
 import { ChainKey } from './ratchet-keys.js';
+import { SPQR_NONE, type SpqrState, deserializeSpqr, serializeSpqr } from './spqr.js';
 
 export interface ReceiverChain {
   ratchetKey: PublicKey;
@@ -45,6 +46,8 @@ export class SessionState {
   remoteRegistrationId = 0;
   /** the initiator's base key (serialized): identifies the handshake this session came from */
   aliceBaseKey: Uint8Array;
+  /** SPQR (Triple Ratchet); version 0 for sessions without it. Immutable: replaced, never edited. */
+  spqr: SpqrState = SPQR_NONE;
 
   constructor(init: { version: number; localIdentity: PublicKey; remoteIdentity: PublicKey; rootKey: Uint8Array; aliceBaseKey: Uint8Array }) {
     this.version = init.version;
@@ -124,6 +127,7 @@ export class SessionState {
       if (p.kyberPreKeyId !== undefined) w.bytes(14, new ProtoWriter().uint(1, p.kyberPreKeyId).bytes(2, p.kyberCiphertext).finish());
     }
     w.uint(10, this.remoteRegistrationId).uint(11, this.localRegistrationId).bytes(13, this.aliceBaseKey);
+    if (this.spqr.version !== 0 || this.spqr.negotiating) w.bytes(15, serializeSpqr(this.spqr));
     return w.finish();
   }
 
@@ -179,6 +183,8 @@ export class SessionState {
     }
     s.remoteRegistrationId = m.optUint32(10) ?? 0;
     s.localRegistrationId = m.optUint32(11) ?? 0;
+    const spqr = m.optBytes(15);
+    if (spqr) s.spqr = deserializeSpqr(spqr);
     return s;
   }
 }

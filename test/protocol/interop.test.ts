@@ -1,13 +1,14 @@
 // libsignal interoperability suite: our src/protocol against @signalapp/libsignal-client 0.72.1
-// (X3DH v3 + PQXDH v4) and 0.90.0 (PQXDH only, SPQR offered with fallback), byte for byte, through
+// (X3DH v3 + PQXDH v4, no SPQR: ours falls back) and 0.90.0 (PQXDH only, SPQR negotiated with ours),
+// byte for byte (SPQR-mandatory 0.92.2 / 0.103.0: interop-spqr.test.ts), through
 // seeded randomized schedules (reordering, drops, duplicates, bursts, late delivery from old
 // chains) and scripted probes of the protocol limits. Every probe is first run libsignal↔libsignal
 // to prove the harness and to record the reference trace that ours must reproduce exactly.
 import { describe, expect, test } from 'vitest';
-import { type Peer, type PeerKind, makePeer } from './interop/peers.js';
-import { runSchedule, type ScheduleStats } from './interop/schedule.js';
+import { MESSAGES, compareProbe, expectCleanRun, followUp, pair, summary } from './interop/harness.js';
+import { type Peer, makePeer } from './interop/peers.js';
+import { runSchedule } from './interop/schedule.js';
 import {
-  type Trace,
   archiveLimitProbe,
   bundleReuseProbe,
   chainWindowProbe,
@@ -19,41 +20,7 @@ import {
   skippedKeyProbe,
   tamperProbe,
 } from './interop/probes.js';
-import { innerSignalMessage, parsePreKeyMessage, parseProto, parseSignalMessage } from './interop/util.js';
-
-const MESSAGES = 1000;
-type Role = 'initiator' | 'recipient';
-/** scripted probes append a schedule: the full count when ours is involved, a short one for the reference */
-const followUp = (I: Peer, R: Peer) => (I.impl === 'ours' || R.impl === 'ours' ? MESSAGES : 200);
-
-/** I = initiator (processes R's bundle), R = recipient. `ours` takes the given role. */
-async function pair(
-  oursRole: Role | 'none',
-  lib: PeerKind,
-  kyber: boolean,
-  seedLabel: string,
-): Promise<{ I: Peer; R: Peer }> {
-  const I = await makePeer(oursRole === 'initiator' ? 'ours' : lib, 'alice', `${seedLabel}:alice`);
-  const R = await makePeer(oursRole === 'recipient' ? 'ours' : lib, 'bob', `${seedLabel}:bob`);
-  await I.processBundle(R, await R.bundle({ kyber }));
-  return { I, R };
-}
-
-const summary = (name: string, s: ScheduleStats) =>
-  console.info(
-    `[interop] ${name}: seed=${s.seed} sent=${s.sent} (A->B ${s.sentAtoB}, B->A ${s.sentBtoA}, PreKey ${s.preKeyMessages})` +
-      ` decrypted=${s.deliveredOk} dropped=${s.dropped} reordered=${s.reordered} late=${s.late}` +
-      ` (old chain ${s.lateFromOldChain}) duplicates=${s.duplicatesInjected} chains A/B=${s.chainsSeenByA}/${s.chainsSeenByB}` +
-      ` field5 A/B=${s.pqFieldFromA}/${s.pqFieldFromB}`,
-  );
-
-function expectCleanRun(s: ScheduleStats) {
-  expect(s.sent).toBeGreaterThanOrEqual(MESSAGES);
-  expect(s.deliveredOk).toBe(s.sent - s.dropped);
-  expect(s.duplicateErrors).toEqual(s.duplicatesInjected ? { DuplicatedMessage: s.duplicatesInjected } : {});
-  expect(s.lateFromOldChain).toBeGreaterThan(0);
-  expect(s.duplicatesInjected).toBeGreaterThan(0);
-}
+import { innerSignalMessage, parsePreKeyMessage, parseProto, spqrEpoch, spqrIndex } from './interop/util.js';
 
 const MATRIX = [
   { name: 'X3DH (v3) with libsignal 0.72.1', lib: '072' as const, kyber: false, version: 3 },
@@ -99,12 +66,22 @@ describe('ours ↔ libsignal: seeded randomized schedules', () => {
         const s = await runSchedule(I, R, { seed, messages: MESSAGES, expectVersion: m.version });
         summary(`ours ${role} ${m.lib} ${m.kyber ? 'PQXDH' : 'X3DH'}`, s);
         expectCleanRun(s);
-        // we never send SPQR (field 5); 0.90.0 stops offering it once it has seen our reply
+        // SPQR (field 5): ours offers it in a PQXDH session until the peer's first message decides.
+        // 0.72.1 has none, so ours falls back after its PreKey messages; 0.90.0 offers it too, so
+        // the two negotiate it and every message carries it.
         const oursField5 = role === 'initiator' ? s.pqFieldFromA : s.pqFieldFromB;
         const libField5 = role === 'initiator' ? s.pqFieldFromB : s.pqFieldFromA;
-        expect(oursField5).toBe(0);
-        if (m.lib === '072' || role === 'initiator') expect(libField5).toBe(0);
-        else expect(libField5).toBeLessThanOrEqual(s.preKeyMessages);
+        if (m.lib === '090') {
+          expect(s.pqFieldFromA).toBe(s.sentAtoB);
+          expect(s.pqFieldFromB).toBe(s.sentBtoA);
+          expect(Math.min(s.spqrEpochA, s.spqrEpochB)).toBeGreaterThanOrEqual(3);
+        } else {
+          expect(libField5).toBe(0);
+          if (role === 'initiator' && m.kyber) {
+            expect(oursField5).toBeGreaterThan(0);
+            expect(oursField5).toBeLessThanOrEqual(s.preKeyMessages);
+          } else expect(oursField5).toBe(0);
+        }
       });
     }
   }
@@ -119,35 +96,6 @@ describe('ours ↔ libsignal: seeded randomized schedules', () => {
     });
   }
 });
-
-// ---------------------------------------------------------------------------------------------
-/** run a probe on libsignal↔libsignal and with ours in each role; all traces must be identical */
-async function compareProbe(
-  name: string,
-  lib: PeerKind,
-  kyber: boolean,
-  run: (I: Peer, R: Peer) => Promise<Trace>,
-  roles: Array<Role | 'none'> = ['none', 'initiator', 'recipient'],
-): Promise<Record<string, Trace>> {
-  const traces: Record<string, Trace> = {};
-  for (const role of roles) {
-    const { I, R } = await pair(role, lib, kyber, `${name}-${role}`);
-    traces[role] = await run(I, R);
-  }
-  const ref = traces[roles[0]];
-  for (const role of roles.slice(1)) {
-    const t = traces[role];
-    if (JSON.stringify(t.events) !== JSON.stringify(ref.events)) {
-      const i = t.events.findIndex((e, k) => e !== ref.events[k]);
-      throw new Error(
-        `${name}: ours as ${role} diverges from ${roles[0] === 'none' ? `libsignal ${lib} <-> ${lib}` : roles[0]} at step ${i}:\n` +
-          `  expected: ${ref.events[i]}\n  actual:   ${t.events[i]}\n` +
-          `  ours' errors: ${t.errors.join(' | ') || '(none)'}\n  reference errors: ${ref.errors.join(' | ') || '(none)'}`,
-      );
-    }
-  }
-  return traces;
-}
 
 describe('ours ↔ libsignal: scripted protocol edges (traces identical to libsignal ↔ libsignal)', () => {
   for (const m of MATRIX) {
@@ -314,12 +262,13 @@ describe('wire layout', () => {
     parseProto(body.subarray(1, mac ? body.length - 8 : body.length)).map((f) =>
       f.value instanceof Uint8Array ? `${f.field}:${f.value.length}B` : `${f.field}:${f.field === 5 ? 'regid' : f.value}`,
     );
-  test('ours writes the same PreKeySignalMessage / SignalMessage fields, order and sizes as libsignal 0.72.1', async () => {
+  test('ours writes the same PreKeySignalMessage / SignalMessage fields, order and sizes as libsignal (0.90.0 for PQXDH: both offer SPQR in field 5; 0.72.1 for X3DH)', async () => {
     const te = new TextEncoder();
     for (const kyber of [true, false]) {
       for (const oneTimePreKey of [true, false]) {
         const seen: Record<string, string[]> = {};
-        for (const k of ['072', 'ours'] as const) {
+        const reference = kyber ? '090' : '072';
+        for (const k of [reference, 'ours'] as const) {
           const I = await makePeer(k, 'alice', `layout-${kyber}-${oneTimePreKey}`);
           const R = await makePeer('072', 'bob');
           await I.processBundle(R, await R.bundle({ kyber, oneTimePreKey }));
@@ -337,13 +286,13 @@ describe('wire layout', () => {
             ...layout(w.body, true),
           ];
         }
-        expect(seen.ours).toEqual(seen['072']);
+        expect(seen.ours).toEqual(seen[reference]);
       }
     }
   });
 });
 
-describe('versions: X3DH refused by 0.90.0, SPQR offered by 0.90.0, SPQR-mandatory libsignal', () => {
+describe('versions: X3DH refused by 0.90.0, SPQR negotiated with 0.90.0, dropped with 0.72.1', () => {
   test('libsignal 0.90.0 refuses X3DH: a bundle without a Kyber prekey, and a v3 PreKey message (from 0.72.1 and from ours)', async () => {
     const lib = await makePeer('090', 'bob');
     const old = await makePeer('072', 'carol');
@@ -371,30 +320,46 @@ describe('versions: X3DH refused by 0.90.0, SPQR offered by 0.90.0, SPQR-mandato
     expect(await refusal(ours)).toBe(reference);
   });
 
-  test('0.90.0 as initiator offers SPQR (field 5); ours ignores it, never sends it, and 0.90.0 falls back', async () => {
-    const lib = await makePeer('090', 'alice');
-    const ours = await makePeer('ours', 'bob', 'spqr-090');
-    await lib.processBundle(ours, await ours.bundle({ kyber: true }));
+  for (const oursRole of ['initiator', 'recipient'] as const) {
+    test(`0.90.0 and ours (as ${oursRole}) negotiate SPQR: field 5 in every message, no SPQR key until the first reply, then keys and epochs`, async () => {
+      const { I, R } = await pair(oursRole, '090', true, `spqr-090-${oursRole}`);
+      const te = new TextEncoder();
+      const td = new TextDecoder();
+      // index 0 = no SPQR key: the initiator's PreKey messages go out while negotiation is open
+      const first = await I.encrypt(R, te.encode('first'));
+      expect(first.type).toBe(3);
+      expect(spqrIndex(innerSignalMessage(first).pqRatchet!)).toBe(0);
+      expect(td.decode(await R.decrypt(I, first))).toBe('first');
+      for (let i = 0; i < 120; i++) {
+        const [s, r] = i % 2 === 0 ? [R, I] : [I, R];
+        const m = await s.encrypt(r, te.encode(`m${i}`));
+        const pq = innerSignalMessage(m).pqRatchet!;
+        expect(pq.length).toBeGreaterThan(0);
+        expect(spqrIndex(pq)).toBeGreaterThan(0); // negotiated: every later message has an SPQR key
+        expect(td.decode(await r.decrypt(s, m))).toBe(`m${i}`);
+      }
+      const last = await I.encrypt(R, te.encode('last'));
+      expect(spqrEpoch(innerSignalMessage(last).pqRatchet!)).toBeGreaterThanOrEqual(2); // epoch 1 completed
+      expect(td.decode(await R.decrypt(I, last))).toBe('last');
+    });
+  }
+
+  test('a peer without SPQR (0.72.1): ours offers it only in its PreKey messages, then falls back for good, as 0.90.0 does', async () => {
     const te = new TextEncoder();
-    const first = await lib.encrypt(ours, te.encode('first'));
-    const pk = parsePreKeyMessage(first.body);
-    // this is what SPQR-capable libsignal (0.90.0 and the SPQR-mandatory 0.92+) sends first:
-    // a v4 PreKey message whose inner SignalMessage carries pq_ratchet (field 5)
-    expect(pk.version).toBe(4);
-    expect(pk.inner.fieldsPresent).toContain(5);
-    expect(pk.inner.pqRatchet!.length).toBeGreaterThan(0);
-    expect(new TextDecoder().decode(await ours.decrypt(lib, first))).toBe('first');
-    const reply = await ours.encrypt(lib, te.encode('reply'));
-    expect(parseSignalMessage(reply.body).fieldsPresent).toEqual([1, 2, 3, 4]);
-    expect(new TextDecoder().decode(await lib.decrypt(ours, reply))).toBe('reply');
-    // 0.90.0 has min_version V0: it falls back to the classic Double Ratchet
-    for (let i = 0; i < 20; i++) {
-      const m = await lib.encrypt(ours, te.encode(`m${i}`));
-      expect(innerSignalMessage(m).pqRatchet ?? new Uint8Array(0)).toHaveLength(0);
-      expect(new TextDecoder().decode(await ours.decrypt(lib, m))).toBe(`m${i}`);
-      const r = await ours.encrypt(lib, te.encode(`r${i}`));
-      expect(innerSignalMessage(r).fieldsPresent).not.toContain(5);
-      expect(new TextDecoder().decode(await lib.decrypt(ours, r))).toBe(`r${i}`);
+    for (const k of ['090', 'ours'] as const) {
+      const I = await makePeer(k, 'alice', k === 'ours' ? 'fallback-ours' : undefined);
+      const R = await makePeer('072', 'bob');
+      await I.processBundle(R, await R.bundle({ kyber: true }));
+      const pre = [await I.encrypt(R, te.encode('p0')), await I.encrypt(R, te.encode('p1'))];
+      for (const m of pre) expect(spqrIndex(innerSignalMessage(m).pqRatchet!)).toBe(0);
+      for (const m of pre) await R.decrypt(I, m);
+      await I.decrypt(R, await R.encrypt(I, te.encode('reply')));
+      for (let i = 0; i < 10; i++) {
+        const m = await I.encrypt(R, te.encode(`m${i}`));
+        expect(innerSignalMessage(m).fieldsPresent, k).not.toContain(5);
+        expect(new TextDecoder().decode(await R.decrypt(I, m))).toBe(`m${i}`);
+        await I.decrypt(R, await R.encrypt(I, te.encode(`r${i}`)));
+      }
     }
   });
 
@@ -404,33 +369,5 @@ describe('versions: X3DH refused by 0.90.0, SPQR offered by 0.90.0, SPQR-mandato
     expect(s.pqFieldFromA).toBe(s.sentAtoB);
     expect(s.pqFieldFromB).toBe(s.sentBtoA);
   });
-
-  test('SPQR-mandatory libsignal (0.92+): what can and cannot be shown here', async () => {
-    // libsignal 0.92+ creates every session with spqr min_version V1 ("Require that all clients
-    // speak SPQR", rust/protocol/src/ratchet.rs) and maps a pq_ratchet failure in
-    // decrypt_message_with_state to InvalidMessage("post-quantum ratchet error"). It is not
-    // installed (npm alias only for 0.72.1 and 0.90.0), so its refusal cannot be run here.
-    // What this test pins down on our side:
-    //  1. a message as 0.92+ sends it first (v4 PreKey, field 5 present: the 0.90.0 message above
-    //     has the same SPQR V1 encoding) is accepted by ours, field 5 ignored (previous test);
-    //  2. ours never emits field 5, so a min_version=V1 peer has nothing to complete SPQR with and
-    //     refuses our messages on its side;
-    //  3. ours cannot tell a V0-fallback peer (0.90.0) from a V1-mandatory one on the wire: both
-    //     put field 5 in every message until they process our reply, and a 0.92+ peer that refuses
-    //     our reply never moves to a new chain, exactly like a 0.90.0 peer that has not received
-    //     it yet. So ours has no point at which it could raise UnsupportedVersion by itself.
-    const lib = await makePeer('090', 'alice');
-    const ours = await makePeer('ours', 'bob', 'spqr-mandatory');
-    await lib.processBundle(ours, await ours.bundle({ kyber: true }));
-    const te = new TextEncoder();
-    // a 0.92+ peer that refused our reply keeps sending on its first chain with field 5
-    const msgs = [];
-    for (let i = 0; i < 5; i++) msgs.push(await lib.encrypt(ours, te.encode(`pq${i}`)));
-    for (const [i, m] of msgs.entries()) {
-      expect(innerSignalMessage(m).pqRatchet!.length).toBeGreaterThan(0);
-      expect(new TextDecoder().decode(await ours.decrypt(lib, m))).toBe(`pq${i}`);
-      const r = await ours.encrypt(lib, te.encode(`r${i}`));
-      expect(innerSignalMessage(r).fieldsPresent).not.toContain(5);
-    }
-  });
+  // SPQR-mandatory libsignal (0.92.2, 0.103.0): test/protocol/interop-spqr.test.ts
 });

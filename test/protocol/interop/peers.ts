@@ -1,11 +1,15 @@
 // Peer abstraction for the interop suite: the same small surface over libsignal-client 0.72.1,
-// libsignal-client 0.90.0 (both test-only oracles, AGPL, never imported from src/) and our library
+// 0.90.0, 0.92.2 and 0.103.0 (test-only oracles, AGPL, never imported from src/) and our library
 // (src/protocol, per docs/protocol-api.md). Bundles and messages cross the boundary as plain bytes.
 import * as L72 from 'libsignal-072';
 import * as L90 from 'libsignal-090';
+import * as L0922 from 'libsignal-0922';
+import * as L0103 from 'libsignal-0103';
 import { seededByteRng } from './util.js';
 
-export type Impl = 'libsignal-0.72.1' | 'libsignal-0.90.0' | 'ours';
+export type LibsignalVersion = '0.72.1' | '0.90.0' | '0.92.2' | '0.103.0';
+export type Impl = `libsignal-${LibsignalVersion}` | 'ours';
+const LIBS: Record<LibsignalVersion, unknown> = { '0.72.1': L72, '0.90.0': L90, '0.92.2': L0922, '0.103.0': L0103 };
 
 export interface PortableBundle {
   registrationId: number;
@@ -79,17 +83,31 @@ export function errorText(e: unknown): string {
 const addrKey = (a: Addr) => `${a.name}.${a.deviceId}`;
 
 // ------------------------------------------------------------------------------------------
-// libsignal-client (0.72.1 and 0.90.0 share the store shapes; typings differ only in Buffer vs
-// Uint8Array<ArrayBuffer>, so this adapter works on the module as `any`).
+// libsignal-client (all versions share the store shapes; typings differ in Buffer vs
+// Uint8Array<ArrayBuffer> and in which calls take the local address (0.92.2: encrypt and PreKey
+// decrypt; 0.103.0: every call), so this adapter works on the module as `any`).
 // ------------------------------------------------------------------------------------------
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Lib = any;
 
-function libsignalStores(S: Lib, identity: Lib, registrationId: number) {
+function libsignalStores(S: Lib, identity: Lib, registrationId: number, persistSessions = false) {
   // session records are kept as objects (libsignal copies them across the native bridge anyway);
-  // serializing on every save made a 25k-message run ~2x slower
-  const sessions = new Map<string, Lib>();
+  // serializing on every save made a 25k-message run ~2x slower. `persistSessions` keeps only
+  // SessionRecord.serialize() bytes and deserializes on every load, as an app restarting would.
+  const live = new Map<string, Lib>();
+  const persisted = new Map<string, Uint8Array>();
+  const sessions = {
+    get: (key: string): Lib | undefined => {
+      if (!persistSessions) return live.get(key);
+      const b = persisted.get(key);
+      return b ? S.SessionRecord.deserialize(buf(b)) : undefined;
+    },
+    set: (key: string, r: Lib) => {
+      if (persistSessions) persisted.set(key, new Uint8Array(r.serialize()));
+      else live.set(key, r);
+    },
+  };
   const identities = new Map<string, Uint8Array>();
   const preKeys = new Map<number, Uint8Array>();
   const signed = new Map<number, Uint8Array>();
@@ -194,17 +212,21 @@ export class LibsignalPeer implements Peer {
   private readonly stores: ReturnType<typeof libsignalStores>;
   private nextId = 1;
 
+  private readonly version: LibsignalVersion;
+
   constructor(
     readonly name: string,
-    version: '0.72.1' | '0.90.0',
+    version: LibsignalVersion,
     deviceId = 1,
+    opts: { persistSessions?: boolean } = {},
   ) {
-    this.S = version === '0.72.1' ? L72 : L90;
-    this.impl = version === '0.72.1' ? 'libsignal-0.72.1' : 'libsignal-0.90.0';
+    this.S = LIBS[version];
+    this.version = version;
+    this.impl = `libsignal-${version}`;
     this.address = { name, deviceId };
     this.identity = this.S.IdentityKeyPair.generate();
     this.registrationId = (nextRegistrationId++ % 16000) + 1;
-    this.stores = libsignalStores(this.S, this.identity, this.registrationId);
+    this.stores = libsignalStores(this.S, this.identity, this.registrationId, opts.persistSessions);
   }
 
   private buf(b: Uint8Array): Lib {
@@ -273,13 +295,22 @@ export class LibsignalPeer implements Peer {
       kyber ? S.KEMPublicKey.deserialize(this.buf(b.kyberPreKeyPublic!)) : null,
       kyber ? this.buf(b.kyberPreKeySignature!) : null,
     );
-    await S.processPreKeyBundle(bundle, this.addr(owner.address), this.stores.session, this.stores.identity);
+    const local = this.version === '0.103.0' ? [this.addr(this.address)] : [];
+    await S.processPreKeyBundle(bundle, this.addr(owner.address), ...local, this.stores.session, this.stores.identity);
+  }
+
+  /** the local address argument of the calls that take it in this version */
+  private local(call: 'encrypt' | 'decrypt' | 'decryptPreKey'): Lib[] {
+    const v = this.version;
+    const takes = v === '0.103.0' || (v === '0.92.2' && call !== 'decrypt');
+    return takes ? [this.addr(this.address)] : [];
   }
 
   async encrypt(to: Peer, plaintext: Uint8Array): Promise<Wire> {
     const c = await this.S.signalEncrypt(
       this.buf(plaintext),
       this.addr(to.address),
+      ...this.local('encrypt'),
       this.stores.session,
       this.stores.identity,
     );
@@ -291,13 +322,14 @@ export class LibsignalPeer implements Peer {
     const a = this.addr(from.address);
     if (msg.type === 2) {
       const m = S.SignalMessage.deserialize(this.buf(msg.body));
-      return new Uint8Array(await S.signalDecrypt(m, a, this.stores.session, this.stores.identity));
+      return new Uint8Array(await S.signalDecrypt(m, a, ...this.local('decrypt'), this.stores.session, this.stores.identity));
     }
     const m = S.PreKeySignalMessage.deserialize(this.buf(msg.body));
     return new Uint8Array(
       await S.signalDecryptPreKey(
         m,
         a,
+        ...this.local('decryptPreKey'),
         this.stores.session,
         this.stores.identity,
         this.stores.preKey,
@@ -527,7 +559,8 @@ export class OurPeer implements Peer {
   }
 }
 
-export type PeerKind = '072' | '090' | 'ours';
+export type PeerKind = '072' | '090' | '0922' | '0103' | 'ours';
+const KIND_VERSION: Record<Exclude<PeerKind, 'ours'>, LibsignalVersion> = { '072': '0.72.1', '090': '0.90.0', '0922': '0.92.2', '0103': '0.103.0' };
 
 export async function makePeer(
   kind: PeerKind,
@@ -535,8 +568,7 @@ export async function makePeer(
   seedLabel?: string,
   opts: { persistSessions?: boolean } = {},
 ): Promise<Peer> {
-  if (kind === '072') return new LibsignalPeer(name, '0.72.1');
-  if (kind === '090') return new LibsignalPeer(name, '0.90.0');
+  if (kind !== 'ours') return new LibsignalPeer(name, KIND_VERSION[kind], 1, opts);
   const P = await loadOurs();
   if (!P) throw new Error(`our library is not usable yet: ${oursUnavailableReason()}`);
   return new OurPeer(P, name, seedLabel, opts);

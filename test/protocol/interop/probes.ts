@@ -264,6 +264,12 @@ export async function tamperProbe(I: Peer, R: Peer, kyber: boolean): Promise<Tra
     ['truncated', m.body.slice(0, 12)],
     ['empty', new Uint8Array(0)],
   ];
+  // SPQR sessions: field 5 is the last field before the MAC; alter its chunk and its epoch
+  const pq = innerSignalMessage(m).pqRatchet;
+  if (pq && pq.length > 0) {
+    wv.push(['SPQR chunk byte flipped', flip(m.body, -8 - 10)]);
+    wv.push(['SPQR epoch changed', flip(m.body, -8 - pq.length + 1)]);
+  }
   for (const [name, body] of wv) await t.recv(R, I, { type: 2, body }, `whisper (${name})`);
   await t.recv(R, I, m, 'whisper (genuine, after the tampered ones)');
   await t.recv(R, I, m, 'whisper again');

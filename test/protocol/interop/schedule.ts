@@ -13,7 +13,7 @@
 // their own tests.
 import type { ErrorClass, Peer, Wire } from './peers.js';
 import { errorText } from './peers.js';
-import { Rand, bytesEqual, hex, innerSignalMessage } from './util.js';
+import { Rand, bytesEqual, hex, innerSignalMessage, spqrEpoch } from './util.js';
 
 export interface ScheduleConfig {
   seed: number;
@@ -70,6 +70,9 @@ export interface ScheduleStats {
   /** messages carrying protobuf field 5 (SPQR pq_ratchet), per sender */
   pqFieldFromA: number;
   pqFieldFromB: number;
+  /** highest SPQR epoch in a message, per sender (0 without SPQR) */
+  spqrEpochA: number;
+  spqrEpochB: number;
 }
 
 export class ScheduleFailure extends Error {
@@ -125,6 +128,8 @@ export async function runSchedule(A: Peer, B: Peer, cfg: ScheduleConfig): Promis
     maxInFlight: 0,
     pqFieldFromA: 0,
     pqFieldFromB: 0,
+    spqrEpochA: 0,
+    spqrEpochB: 0,
   };
   let step = 0;
   let nextId = 0;
@@ -160,8 +165,14 @@ export async function runSchedule(A: Peer, B: Peer, cfg: ScheduleConfig): Promis
     if (cfg.expectVersion !== undefined && info.version !== cfg.expectVersion)
       fail(`unexpected message version ${info.version}`, `encrypt ${from}->${to}`);
     if (info.pqRatchet && info.pqRatchet.length > 0) {
-      if (from === 'A') stats.pqFieldFromA++;
-      else stats.pqFieldFromB++;
+      const epoch = spqrEpoch(info.pqRatchet);
+      if (from === 'A') {
+        stats.pqFieldFromA++;
+        stats.spqrEpochA = Math.max(stats.spqrEpochA, epoch);
+      } else {
+        stats.pqFieldFromB++;
+        stats.spqrEpochB = Math.max(stats.spqrEpochB, epoch);
+      }
     }
     const m: InFlight = {
       id: nextId++,

@@ -238,3 +238,16 @@ export function editPreKeyMessage(body: Uint8Array, edit: (fields: ProtoField[])
   out.set(pb, 1);
   return out;
 }
+
+/** The epoch of an SPQR message (field 5: version byte, then the epoch as a varint). */
+export function spqrEpoch(pq: Uint8Array): number {
+  const [v] = readVarint(pq, 1);
+  return Number(v);
+}
+
+/** The index of an SPQR message (after version and epoch): 0 = the message has no SPQR key. */
+export function spqrIndex(pq: Uint8Array): number {
+  const [, p] = readVarint(pq, 1);
+  const [v] = readVarint(pq, p);
+  return Number(v);
+}
