@@ -27,6 +27,7 @@ import { createMetrics } from './ops/metrics.js';
 import { createEventBus } from './realtime/pubsub.js';
 import { createServices, type Services } from './services.js';
 import { handleAttachmentRequest } from './attachments/attachments.http.js';
+import { createExplorer } from './http/explorer.js';
 
 export interface App {
   services: Services;
@@ -77,7 +78,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       warn: (...a) => log.warn({ args: a.map(String) }, 'yoga'),
       error: (...a) => log.error({ err: a[0] }, 'yoga'),
     },
-    graphiql: { title: 'sealed-relay explorer', subscriptionsProtocol: 'WS' },
+    // yoga's page loads GraphiQL from a CDN: the explorer (./http/explorer.ts) serves its own instead
+    graphiql: false,
     maskedErrors: {
       maskError(error, message, isDev) {
         const original = error instanceof GraphQLError ? error.originalError : error;
@@ -134,6 +136,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     ],
   });
 
+  const explorer = config.graphiql ? createExplorer({ endpoint: '/graphql', title: 'sealed-relay explorer' }) : null;
+
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
@@ -141,6 +145,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     });
     const path = (req.url ?? '/').split('?')[0];
     try {
+      if (explorer && (await explorer.handle(req, res, path))) return;
       if (path === '/attachments' || path.startsWith('/attachments/')) {
         await handleAttachmentRequest(services, req, res, path);
         return;
