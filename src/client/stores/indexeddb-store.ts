@@ -82,17 +82,17 @@ export class IndexedDbClientStore extends KeyValueClientStore {
   constructor(
     readonly name: string,
     private readonly backend: IndexedDbBackend,
-    private readonly releaseLock: () => void,
+    private readonly releaseLock: () => Promise<void>,
   ) {
     super(backend);
   }
 
-  /** Closes the database and releases the lock, so another tab can open the store. Stop the client first. */
+  /** Closes the database and releases the lock; resolves once another tab can open the store. Stop the client first. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.backend.close();
-    this.releaseLock();
+    await this.releaseLock();
   }
 }
 
@@ -112,7 +112,7 @@ export async function openIndexedDbStore(options: IndexedDbStoreOptions = {}): P
     });
     return new IndexedDbClientStore(name, new IndexedDbBackend(db), release);
   } catch (err) {
-    release();
+    await release();
     throw err instanceof ClientError ? err : new StoreUnavailableError(`could not open IndexedDB database "${name}": ${(err as Error).message}`, { cause: err });
   }
 }
@@ -123,27 +123,32 @@ export async function deleteIndexedDbStore(name = DEFAULT_STORE_NAME): Promise<v
   try {
     await deleteDB(name);
   } finally {
-    release();
+    await release();
   }
 }
 
-/** Takes the store's exclusive Web Lock; resolves with its release function once held. */
-function lock(name: string, options: IndexedDbStoreOptions): Promise<() => void> {
+/**
+ * Takes the store's exclusive Web Lock; resolves once it is held, with a function that lets it go and
+ * resolves when the lock manager has released it (so a reopen right after close() gets it).
+ */
+function lock(name: string, options: IndexedDbStoreOptions): Promise<() => Promise<void>> {
   const locks = (globalThis.navigator as Navigator | undefined)?.locks;
   if (!locks) throw new StoreUnavailableError('Web Locks (navigator.locks) are not available: serve the app over https or from localhost');
   return new Promise((resolve, reject) => {
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
+    let letGo!: () => void;
+    const held = new Promise<void>((r) => (letGo = r));
     const how: LockOptions = options.wait ? { mode: 'exclusive', signal: options.signal } : { mode: 'exclusive', ifAvailable: true };
-    locks
-      .request(LOCK_PREFIX + name, how, async (granted) => {
-        if (!granted) {
-          reject(new StoreLockedError(name));
-          return;
-        }
-        resolve(release);
-        await held; // the lock is held until this callback's promise settles
-      })
-      .catch(reject);
+    const request = locks.request(LOCK_PREFIX + name, how, async (granted) => {
+      if (!granted) {
+        reject(new StoreLockedError(name));
+        return;
+      }
+      resolve(async () => {
+        letGo();
+        await request;
+      });
+      await held; // the lock is held until this callback's promise settles
+    });
+    request.catch(reject);
   });
 }
