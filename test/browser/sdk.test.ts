@@ -125,7 +125,7 @@ describeInChromium('the SDK in Chromium', () => {
       const m = (await session.client.messages(c)).find((x) => x.content.body === 'a photo')!;
       const [pointer] = m.content.attachments;
       const bytes = await session.client.downloadAttachment(pointer);
-      const digest = Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)), (x) => x.toString(16).padStart(2, '0')).join('');
+      const digest = Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array(bytes))), (x) => x.toString(16).padStart(2, '0')).join('');
       return { digest, size: bytes.length, mimeType: pointer.contentType, fileName: pointer.fileName };
     }, conversation);
     expect(got).toEqual({ digest: sent, size: 200_000, mimeType: 'image/png', fileName: 'photo.png' });
