@@ -15,7 +15,9 @@ export type ClientErrorCode =
   | 'NotRegistered'
   | 'MismatchedDevices'
   | 'StaleDevices'
-  | 'InvalidContent';
+  | 'InvalidContent'
+  | 'StoreLocked'
+  | 'StoreUnavailable';
 
 /** Someone's Signal address: a user and one of their devices. */
 export interface PeerAddress {

@@ -4,7 +4,7 @@
  * back-off, re-reads the access token on every (re)connect, and graphql-ws re-subscribes active
  * subscriptions after a reconnect. No Node-only imports: Node callers pass `webSocketImpl` (see node.ts).
  */
-import { createClient, type Client as WsClient } from 'graphql-ws';
+import { createClient, type Client as WsClient } from 'graphql-ws/client';
 import type { TypedDocumentString } from './generated/graphql.js';
 import { NetworkError, RateLimitError, ServerError, UnauthenticatedError } from './errors.js';
 

@@ -77,6 +77,11 @@ export interface Config {
    */
   preKeyFetchBurst: number;
   preKeyFetchRefillSeconds: number;
+  /**
+   * GRAPHIQL (default true; false when NODE_ENV=production): a browser's GET of /graphql gets the GraphiQL
+   * explorer, served from this server's own assets (src/server/http/explorer.ts).
+   */
+  graphiql: boolean;
 }
 
 export class ConfigError extends Error {
@@ -113,6 +118,18 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
     throw new ConfigError(name, `expected a ${protocols.join(' or ')} URL, got "${parsed.protocol}"`);
   }
   return raw;
+}
+
+const TRUE_WORDS = ['true', '1', 'on', 'yes'];
+const FALSE_WORDS = ['false', '0', 'off', 'no'];
+
+function bool(env: Env, name: string, def: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  const v = raw.trim().toLowerCase();
+  if (TRUE_WORDS.includes(v)) return true;
+  if (FALSE_WORDS.includes(v)) return false;
+  throw new ConfigError(name, `expected true or false, got "${raw}"`);
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -191,5 +208,6 @@ export function loadConfig(env: Env = process.env): Config {
     preKeyLowThreshold: int(env, 'PREKEY_LOW_THRESHOLD', 10, 1, 1000),
     preKeyFetchBurst: int(env, 'PREKEY_FETCH_BURST', 6, 1, 100_000),
     preKeyFetchRefillSeconds: int(env, 'PREKEY_FETCH_REFILL_SECONDS', 600, 1, 86_400),
+    graphiql: bool(env, 'GRAPHIQL', env.NODE_ENV !== 'production'),
   };
 }

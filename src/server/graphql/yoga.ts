@@ -35,7 +35,8 @@ export function createGraphQLServer(services: Services): GraphQLServer {
       warn: (...a) => log.warn({ args: a.map(String) }, 'yoga'),
       error: (...a) => log.error({ err: a[0] }, 'yoga'),
     },
-    graphiql: { title: 'sealed-relay explorer', subscriptionsProtocol: 'WS' },
+    // yoga's page loads GraphiQL from a CDN: the explorer (http/explorer.ts) serves its own instead
+    graphiql: false,
     maskedErrors: {
       maskError(error, message, isDev) {
         const domain = domainErrorOf(error);

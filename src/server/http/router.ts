@@ -1,6 +1,7 @@
 /**
  * The HTTP routes of one instance: `/graphql` (yoga: queries, mutations, SSE; graphql-ws upgrades are
- * handled in graphql/ws.ts), `/attachments` (encrypted blobs, streamed), `/health` and `/metrics`.
+ * handled in graphql/ws.ts; a browser's GET is the self-hosted explorer when GRAPHIQL is on, its assets
+ * under `/explorer/`), `/attachments` (encrypted blobs, streamed), `/health` and `/metrics`.
  * Request bodies for `/graphql` must declare their length and stay under MAX_BODY_BYTES (411 / 413
  * before a byte is read).
  */
@@ -8,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { handleAttachmentRequest } from '../attachments/attachments.http.js';
 import type { GraphQLServer } from '../graphql/yoga.js';
 import type { Services } from '../services.js';
+import { createExplorer } from './explorer.js';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
@@ -17,6 +19,7 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
 
 export function createRouter(services: Services, yoga: GraphQLServer): RequestHandler {
   const { metrics, config, log } = services;
+  const explorer = config.graphiql ? createExplorer({ endpoint: '/graphql', title: 'sealed-relay explorer' }) : null;
   return async (req, res) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
@@ -24,6 +27,7 @@ export function createRouter(services: Services, yoga: GraphQLServer): RequestHa
     });
     const path = (req.url ?? '/').split('?')[0];
     try {
+      if (explorer && (await explorer.handle(req, res, path))) return;
       if (path === '/attachments' || path.startsWith('/attachments/')) {
         await handleAttachmentRequest(services, req, res, path);
         return;
