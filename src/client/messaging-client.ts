@@ -177,14 +177,14 @@ export class MessagingClient {
     opts: MessagingClientOptions,
     identity: IdentityKeyPair,
     registrationId: number,
-    res: { deviceSecret: string; accessToken: string; accessTokenExpiresAt: string; user: { id: string; username: string }; device: { id: string; deviceId: number } },
+    res: { deviceCredential: string; accessToken: string; accessTokenExpiresAt: string; user: { id: string; username: string }; device: { id: string; deviceId: number } },
   ): Promise<MessagingClient> {
     const credentials: Credentials = {
       userId: res.user.id,
       username: res.user.username,
       deviceUuid: res.device.id,
       deviceId: res.device.deviceId,
-      deviceSecret: res.deviceSecret,
+      deviceCredential: res.deviceCredential,
     };
     await opts.store.initializeIdentity(identity, registrationId);
     await opts.store.setCredentials(credentials);

@@ -32,7 +32,7 @@ export class AccessTokens {
       try {
         const { credentials, transport } = this.ctx;
         const r = (
-          await transport.request(CreateAccessTokenDocument, { deviceId: credentials.deviceUuid, deviceSecret: credentials.deviceSecret }, { auth: false })
+          await transport.request(CreateAccessTokenDocument, { credential: credentials.deviceCredential }, { auth: false })
         ).createAccessToken;
         if (r.__typename !== 'AccessToken') throw domainError(r);
         this.token = { value: r.token, expiresAt: Date.parse(r.expiresAt) };

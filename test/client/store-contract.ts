@@ -169,12 +169,12 @@ export const storeContract: ContractCase[] = [
       await processPreKeyBundle(bob.bundle, toBob, a);
       const m1 = await signalEncrypt(te.encode('before'), toBob, a);
       await signalDecryptPreKey(m1.body, toAlice, b);
-      await a.setCredentials({ userId: 'alice', username: 'alice', deviceUuid: 'x', deviceId: 1, deviceSecret: 's' });
+      await a.setCredentials({ userId: 'alice', username: 'alice', deviceUuid: 'x', deviceId: 1, deviceCredential: 's' });
       await a.saveMessage(msg('m1'));
 
       const reopened = await reopen!(a);
       check.ok((await reopened.getIdentityKeyPair()).publicKey.equals(alice.identity.publicKey), 'identity read back');
-      check.equal((await reopened.getCredentials())!.deviceSecret, 's', 'credentials read back');
+      check.equal((await reopened.getCredentials())!.deviceCredential, 's', 'credentials read back');
       check.equal((await reopened.listMessages('c1')).map((m) => m.id), ['m1'], 'messages read back');
       const r = await signalEncrypt(te.encode('after restart'), toAlice, b);
       check.equal(td.decode(await signalDecrypt(r.body, toBob, reopened)), 'after restart', 'decrypts with the stored session');
@@ -187,7 +187,7 @@ export const storeContract: ContractCase[] = [
     async run({ make }, check) {
       const s = await make();
       await Promise.all(
-        Array.from({ length: 30 }, (_, i) => s.setCredentials({ userId: `u${i}`, username: 'x', deviceUuid: 'd', deviceId: 1, deviceSecret: 's' })),
+        Array.from({ length: 30 }, (_, i) => s.setCredentials({ userId: `u${i}`, username: 'x', deviceUuid: 'd', deviceId: 1, deviceCredential: 's' })),
       );
       check.equal((await s.getCredentials())!.userId, 'u29', 'last write wins');
     },

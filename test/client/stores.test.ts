@@ -50,7 +50,7 @@ describe('file store', () => {
   it('writes atomically: concurrent writes to one key leave the last value and no temporary files', async () => {
     const dir = await tempDir();
     const s = createFileStore(dir);
-    await Promise.all(Array.from({ length: 30 }, (_, i) => s.setCredentials({ userId: `u${i}`, username: 'x', deviceUuid: 'd', deviceId: 1, deviceSecret: 's' })));
+    await Promise.all(Array.from({ length: 30 }, (_, i) => s.setCredentials({ userId: `u${i}`, username: 'x', deviceUuid: 'd', deviceId: 1, deviceCredential: 's' })));
     expect((await s.getCredentials())!.userId).toBe('u29');
     expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });

@@ -31,17 +31,21 @@ describe('registration and tokens', () => {
     expect(r.data.me.devices[0].lastSeenAt).toBeTruthy();
   });
 
-  it('exchanges the device secret for a new access token, and refuses a wrong secret', async () => {
+  it('exchanges the device credential from registration for a new access token, and refuses a wrong, forged or malformed one', async () => {
     const u = await register(s.url);
-    const q = `mutation($d: ID!, $s: String!) { createAccessToken(deviceId: $d, deviceSecret: $s) {
+    const q = `mutation($c: String!) { createAccessToken(credential: $c) {
       __typename ... on AccessToken { token expiresAt } ... on Error { code } } }`;
-    const ok = await gql(s.url, q, { d: u.deviceUuid, s: u.deviceSecret });
+    expect(u.deviceCredential).toMatch(new RegExp(`^sr1\\.${u.deviceUuid}\\.`));
+    const ok = await gql(s.url, q, { c: u.deviceCredential });
     expect(ok.data.createAccessToken.__typename).toBe('AccessToken');
     expect((await gql(s.url, ME, {}, ok.data.createAccessToken.token)).data.me.id).toBe(u.userId);
-    const bad = await gql(s.url, q, { d: u.deviceUuid, s: `${u.deviceSecret}x` });
-    expect(bad.data.createAccessToken).toEqual({ __typename: 'InvalidCredentialsError', code: 'INVALID_CREDENTIALS' });
-    const unknown = await gql(s.url, q, { d: '00000000-0000-4000-8000-000000000000', s: u.deviceSecret });
-    expect(unknown.data.createAccessToken.code).toBe('INVALID_CREDENTIALS');
+    const [, , secret] = u.deviceCredential.split('.');
+    const wrongSecret = `sr1.${u.deviceUuid}.${secret.slice(0, -1)}${secret.endsWith('A') ? 'B' : 'A'}`;
+    const otherDevice = `sr1.00000000-0000-4000-8000-000000000000.${secret}`;
+    for (const c of [wrongSecret, otherDevice, `${u.deviceCredential}x`, u.deviceUuid, '', 'sr1..']) {
+      const bad = await gql(s.url, q, { c });
+      expect(bad.data.createAccessToken, c).toEqual({ __typename: 'InvalidCredentialsError', code: 'INVALID_CREDENTIALS' });
+    }
   });
 
   it('the same token works over graphql-ws', async () => {
@@ -146,7 +150,7 @@ describe('authentication is required everywhere', () => {
 
 const LINK_CODE = 'mutation { createDeviceLinkCode { code expiresAt } }';
 const LINK = `mutation($code: String!, $d: NewDeviceInput!) { linkDevice(code: $code, device: $d) {
-  __typename ... on DeviceCredentials { accessToken deviceSecret device { id deviceId } } ... on Error { code message } } }`;
+  __typename ... on DeviceCredentials { accessToken deviceCredential device { id deviceId } } ... on Error { code message } } }`;
 const REMOVE = `mutation($id: ID!) { removeDevice(id: $id) { __typename ... on Device { id } ... on Error { code } } }`;
 
 async function linkCode(token: string): Promise<string> {

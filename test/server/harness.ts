@@ -59,7 +59,7 @@ export const REGISTER = /* GraphQL */ `
   mutation Register($input: RegisterInput!) {
     register(input: $input) {
       __typename
-      ... on DeviceCredentials { deviceSecret accessToken accessTokenExpiresAt user { id username displayName } device { id deviceId registrationId identityKey } }
+      ... on DeviceCredentials { deviceCredential accessToken accessTokenExpiresAt user { id username displayName } device { id deviceId registrationId identityKey } }
       ... on Error { code message }
       ... on InvalidKeyError { field }
       ... on InvalidInputError { field }
@@ -72,7 +72,7 @@ export interface Registered {
   username: string;
   deviceUuid: string;
   deviceId: number;
-  deviceSecret: string;
+  deviceCredential: string;
   token: string;
 }
 
@@ -97,7 +97,7 @@ export async function register(url: string, opts: { username?: string; identityK
     username,
     deviceUuid: p.device.id,
     deviceId: p.device.deviceId,
-    deviceSecret: p.deviceSecret,
+    deviceCredential: p.deviceCredential,
     token: p.accessToken,
   };
 }

@@ -7,7 +7,7 @@ interface Dev {
   userId: string;
   deviceUuid: string;
   token: string;
-  deviceSecret?: string;
+  deviceCredential?: string;
 }
 
 let s: TestServer;
@@ -18,7 +18,7 @@ afterAll(() => s?.stop());
 
 async function user(srv = s): Promise<Dev> {
   const r = await register(srv.url);
-  return { userId: r.userId, deviceUuid: r.deviceUuid, token: r.token, deviceSecret: r.deviceSecret };
+  return { userId: r.userId, deviceUuid: r.deviceUuid, token: r.token, deviceCredential: r.deviceCredential };
 }
 
 async function link(owner: Dev, srv = s): Promise<Dev> {
@@ -270,9 +270,8 @@ describe('delivery queue', () => {
     const firstRead = await pending(b);
     expect(firstRead.items.map((e) => e.messageId)).toEqual(sent.map((m) => m.id));
     // the reader "crashes" before acknowledging; the device comes back with a fresh token
-    const tok = await gql(s.url, `mutation($d: ID!, $s: String!) { createAccessToken(deviceId: $d, deviceSecret: $s) { ... on AccessToken { token } } }`, {
-      d: b.deviceUuid,
-      s: b.deviceSecret,
+    const tok = await gql(s.url, `mutation($s: String!) { createAccessToken(credential: $s) { ... on AccessToken { token } } }`, {
+      s: b.deviceCredential,
     });
     b = { ...b, token: tok.data.createAccessToken.token };
     const again = await pending(b);

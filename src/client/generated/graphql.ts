@@ -113,7 +113,7 @@ export type UploadPreKeysInput = {
 
 export type DeviceFieldsFragment = { id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null };
 
-export type CredentialsFieldsFragment = { deviceSecret: string, accessToken: string, accessTokenExpiresAt: string, user: { id: string, username: string, displayName: string }, device: { id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null } };
+export type CredentialsFieldsFragment = { deviceCredential: string, accessToken: string, accessTokenExpiresAt: string, user: { id: string, username: string, displayName: string }, device: { id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null } };
 
 export type RegisterMutationVariables = Exact<{
   input: RegisterInput;
@@ -121,7 +121,7 @@ export type RegisterMutationVariables = Exact<{
 
 
 export type RegisterMutation = { register:
-    | { __typename: 'DeviceCredentials', deviceSecret: string, accessToken: string, accessTokenExpiresAt: string, user: { id: string, username: string, displayName: string }, device: { id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null } }
+    | { __typename: 'DeviceCredentials', deviceCredential: string, accessToken: string, accessTokenExpiresAt: string, user: { id: string, username: string, displayName: string }, device: { id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null } }
     | { __typename: 'DeviceLimitError', code: string, message: string, max: number }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', code: string, message: string, field: string }
@@ -136,7 +136,7 @@ export type LinkDeviceMutationVariables = Exact<{
 
 
 export type LinkDeviceMutation = { linkDevice:
-    | { __typename: 'DeviceCredentials', deviceSecret: string, accessToken: string, accessTokenExpiresAt: string, user: { id: string, username: string, displayName: string }, device: { id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null } }
+    | { __typename: 'DeviceCredentials', deviceCredential: string, accessToken: string, accessTokenExpiresAt: string, user: { id: string, username: string, displayName: string }, device: { id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null } }
     | { __typename: 'DeviceLimitError', code: string, message: string, max: number }
     | { __typename: 'InvalidInputError', code: string, message: string, field: string }
     | { __typename: 'InvalidKeyError', code: string, message: string, field: string }
@@ -144,8 +144,7 @@ export type LinkDeviceMutation = { linkDevice:
    };
 
 export type CreateAccessTokenMutationVariables = Exact<{
-  deviceId: string;
-  deviceSecret: string;
+  credential: string;
 }>;
 
 
@@ -451,7 +450,7 @@ export const DeviceFieldsFragmentDoc = new TypedDocumentString(`
     `, {"fragmentName":"DeviceFields"}) as unknown as TypedDocumentString<DeviceFieldsFragment, unknown>;
 export const CredentialsFieldsFragmentDoc = new TypedDocumentString(`
     fragment CredentialsFields on DeviceCredentials {
-  deviceSecret
+  deviceCredential
   accessToken
   accessTokenExpiresAt
   user {
@@ -594,7 +593,7 @@ export const RegisterDocument = new TypedDocumentString(`
   lastSeenAt
 }
 fragment CredentialsFields on DeviceCredentials {
-  deviceSecret
+  deviceCredential
   accessToken
   accessTokenExpiresAt
   user {
@@ -639,7 +638,7 @@ export const LinkDeviceDocument = new TypedDocumentString(`
   lastSeenAt
 }
 fragment CredentialsFields on DeviceCredentials {
-  deviceSecret
+  deviceCredential
   accessToken
   accessTokenExpiresAt
   user {
@@ -652,8 +651,8 @@ fragment CredentialsFields on DeviceCredentials {
   }
 }`) as unknown as TypedDocumentString<LinkDeviceMutation, LinkDeviceMutationVariables>;
 export const CreateAccessTokenDocument = new TypedDocumentString(`
-    mutation CreateAccessToken($deviceId: ID!, $deviceSecret: String!) {
-  createAccessToken(deviceId: $deviceId, deviceSecret: $deviceSecret) {
+    mutation CreateAccessToken($credential: String!) {
+  createAccessToken(credential: $credential) {
     __typename
     ... on AccessToken {
       token

@@ -34,7 +34,7 @@ export interface Credentials {
   deviceUuid: string;
   /** Signal device id (1..127). */
   deviceId: number;
-  deviceSecret: string;
+  deviceCredential: string;
 }
 
 /** Bookkeeping for our own prekeys: id counters and when the rotating keys were made. */

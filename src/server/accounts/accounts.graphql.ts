@@ -60,11 +60,14 @@ export const DeviceRef = builder.objectRef<DeviceRow>('Device').implement({
 });
 
 const DeviceCredentialsRef = builder.objectRef<DeviceCredentials>('DeviceCredentials').implement({
-  description: 'Returned once when a device is created. Keep `deviceSecret` on the device: it is not stored on the server.',
+  description:
+    'Returned once when a device is created. Keep `deviceCredential` on the device (it is not stored on the server) and exchange it with `createAccessToken` when the access token expires.',
   fields: (t) => ({
     user: t.field({ type: UserRef, resolve: (c) => c.user }),
     device: t.field({ type: DeviceRef, resolve: (c) => c.device }),
-    deviceSecret: t.exposeString('deviceSecret'),
+    deviceCredential: t.exposeString('deviceCredential', {
+      description: 'The device’s long-term credential, one opaque string (it names the device and carries its secret).',
+    }),
     accessToken: t.exposeString('accessToken'),
     accessTokenExpiresAt: t.expose('accessTokenExpiresAt', { type: 'DateTime' }),
   }),
@@ -183,10 +186,10 @@ builder.mutationFields((t) => ({
   }),
   createAccessToken: t.field({
     type: AccessTokenRef,
-    description: "Exchange a device's credentials for a short-lived access token.",
+    description: 'Exchange a device credential (`deviceCredential` from register or linkDevice) for a short-lived access token.',
     errors: { types: [InvalidCredentialsError] },
-    args: { deviceId: t.arg.id({ required: true, description: 'Device.id' }), deviceSecret: t.arg.string({ required: true }) },
-    resolve: (_r, a, ctx) => ctx.services.accounts.createAccessToken(String(a.deviceId), a.deviceSecret),
+    args: { credential: t.arg.string({ required: true, description: 'DeviceCredentials.deviceCredential' }) },
+    resolve: (_r, a, ctx) => ctx.services.accounts.createAccessToken(a.credential),
   }),
   createDeviceLinkCode: t.field({
     type: LinkCodeRef,

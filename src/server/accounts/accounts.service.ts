@@ -15,7 +15,7 @@ import { checkFirst, decodeCursor, type Page, toPage } from '../kernel/paging.js
 import { checkHttpUrl, checkText } from '../kernel/text.js';
 import { Device, type IDevice, type IUser, User } from './account.entity.js';
 import { DeviceLimitError, InvalidCredentialsError, InvalidLinkCodeError, UsernameTakenError } from './accounts.errors.js';
-import { hashDeviceSecret, newDeviceSecret, type TokenService, verifyDeviceSecret } from './auth.js';
+import { deviceCredential, hashDeviceSecret, newDeviceSecret, parseDeviceCredential, type TokenService, verifyDeviceSecret } from './auth.js';
 
 export interface UserRow {
   id: string;
@@ -52,7 +52,8 @@ export interface RegisterInput {
 export interface DeviceCredentials {
   user: UserRow;
   device: DeviceRow;
-  deviceSecret: string;
+  /** `sr1.<Device.id>.<secret>`: what the device exchanges for access tokens (createAccessToken). */
+  deviceCredential: string;
   accessToken: string;
   accessTokenExpiresAt: Date;
 }
@@ -111,6 +112,7 @@ export class AccountsService {
     const displayName = checkText('displayName', input.displayName, { min: 1, max: 64 });
     const avatarUrl = checkHttpUrl('avatarUrl', input.avatarUrl);
     const device = checkDevice(input.device);
+    const deviceUuid = randomUUID();
     const secret = newDeviceSecret();
     const secretHash = await hashDeviceSecret(secret);
 
@@ -119,7 +121,7 @@ export class AccountsService {
         // Behind an external login the identity provider vouches for the user: a second registration
         // with the same subject enrols another device of the same user.
         const existing = await queryOne<UserRow>(trx, `select ${USER_COLS} from users where external_subject = ?`, [externalSubject]);
-        if (existing) return { user: existing, dev: await this.addDevice(trx, existing.id, device, secretHash) };
+        if (existing) return { user: existing, dev: await this.addDevice(trx, existing.id, deviceUuid, device, secretHash) };
       }
       const id = randomUUID();
       let user: UserRow | undefined;
@@ -133,14 +135,14 @@ export class AccountsService {
         if (isUniqueViolation(err, 'users_username_lower_key')) throw new UsernameTakenError(username);
         throw err;
       }
-      return { user: user!, dev: await this.addDevice(trx, id, device, secretHash) };
+      return { user: user!, dev: await this.addDevice(trx, id, deviceUuid, device, secretHash) };
     });
     const { token, expiresAt } = await this.tokens.issue({ userId: user.id, deviceUuid: dev.id, deviceId: dev.deviceId });
-    return { user, device: dev, deviceSecret: secret, accessToken: token, accessTokenExpiresAt: expiresAt };
+    return { user, device: dev, deviceCredential: deviceCredential(dev.id, secret), accessToken: token, accessTokenExpiresAt: expiresAt };
   }
 
   /** Adds a device to a user under a lock on the user row; reuses the lowest free device id. */
-  private async addDevice(trx: Knex.Transaction, userId: string, d: NewDeviceInput, secretHash: string): Promise<DeviceRow> {
+  private async addDevice(trx: Knex.Transaction, userId: string, deviceUuid: string, d: NewDeviceInput, secretHash: string): Promise<DeviceRow> {
     await query(trx, 'select id from users where id = ? for update', [userId]);
     const taken = (await query<{ deviceId: number }>(trx, 'select device_id as "deviceId" from devices where user_id = ?', [userId])).map(
       (r) => r.deviceId,
@@ -153,20 +155,25 @@ export class AccountsService {
       trx,
       `insert into devices (id, user_id, device_id, name, registration_id, identity_key, secret_hash)
        values (?, ?, ?, ?, ?, ?, ?) returning ${DEVICE_COLS}`,
-      [randomUUID(), userId, deviceId, d.name, d.registrationId, Buffer.from(d.identityKey), secretHash],
+      [deviceUuid, userId, deviceId, d.name, d.registrationId, Buffer.from(d.identityKey), secretHash],
     );
     return row!;
   }
 
-  async createAccessToken(deviceUuid: string, secret: string): Promise<{ token: string; expiresAt: Date }> {
-    const row = await queryOne<{ userId: string; deviceId: number; secretHash: string }>(
-      this.knex,
-      `select user_id as "userId", device_id as "deviceId", secret_hash as "secretHash" from devices where id = ?`,
-      [uuidOrNull(deviceUuid)],
-    );
+  /** Exchanges a device credential (`sr1.<Device.id>.<secret>`, from register or linkDevice) for an access token. */
+  async createAccessToken(credential: string): Promise<{ token: string; expiresAt: Date }> {
+    const parsed = parseDeviceCredential(credential);
+    const deviceUuid = parsed?.deviceUuid ?? null;
+    const row = deviceUuid
+      ? await queryOne<{ userId: string; deviceId: number; secretHash: string }>(
+          this.knex,
+          `select user_id as "userId", device_id as "deviceId", secret_hash as "secretHash" from devices where id = ?`,
+          [deviceUuid],
+        )
+      : undefined;
     // Hash even when the device is unknown, so timing does not reveal which device ids exist.
-    const ok = await verifyDeviceSecret(secret, row?.secretHash ?? (await dummyHash()));
-    if (!row || !ok) throw new InvalidCredentialsError();
+    const ok = await verifyDeviceSecret(parsed?.secret ?? '', row?.secretHash ?? (await dummyHash()));
+    if (!row || !ok || !deviceUuid) throw new InvalidCredentialsError();
     await this.touch(deviceUuid, true);
     return this.tokens.issue({ userId: row.userId, deviceUuid, deviceId: row.deviceId });
   }
@@ -187,6 +194,7 @@ export class AccountsService {
   /** Consumes a link code and adds the device; a refused link (e.g. device limit) keeps the code. */
   async linkDevice(code: string, input: NewDeviceInput): Promise<DeviceCredentials> {
     const device = checkDevice(input);
+    const deviceUuid = randomUUID();
     const secret = newDeviceSecret();
     const secretHash = await hashDeviceSecret(secret);
     const { user, dev } = await this.knex.transaction(async (trx) => {
@@ -196,13 +204,13 @@ export class AccountsService {
         [hashLinkCode(code)],
       );
       if (!link) throw new InvalidLinkCodeError();
-      const dev = await this.addDevice(trx, link.userId, device, secretHash);
+      const dev = await this.addDevice(trx, link.userId, deviceUuid, device, secretHash);
       const user = (await queryOne<UserRow>(trx, `select ${USER_COLS} from users where id = ?`, [link.userId]))!;
       return { user, dev };
     });
     this.bus.publish('deviceListChanged', user.id, { userId: user.id });
     const { token, expiresAt } = await this.tokens.issue({ userId: user.id, deviceUuid: dev.id, deviceId: dev.deviceId });
-    return { user, device: dev, deviceSecret: secret, accessToken: token, accessTokenExpiresAt: expiresAt };
+    return { user, device: dev, deviceCredential: deviceCredential(dev.id, secret), accessToken: token, accessTokenExpiresAt: expiresAt };
   }
 
   async removeDevice(auth: AuthDevice, deviceUuid: string): Promise<DeviceRow> {

@@ -24,6 +24,22 @@ export function newDeviceSecret(): string {
   return randomBytes(32).toString('base64url');
 }
 
+const CREDENTIAL = /^sr1\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([A-Za-z0-9_-]{43})$/;
+
+/**
+ * A device's long-term credential as the client keeps it: one opaque string, `sr1.<Device.id>.<secret>`,
+ * so the credential exchange takes exactly what registration returned (no id to pick from beside it).
+ */
+export function deviceCredential(deviceUuid: string, secret: string): string {
+  return `sr1.${deviceUuid}.${secret}`;
+}
+
+/** The device id and secret of a credential, or null when it is not one. */
+export function parseDeviceCredential(credential: string): { deviceUuid: string; secret: string } | null {
+  const m = typeof credential === 'string' ? CREDENTIAL.exec(credential) : null;
+  return m ? { deviceUuid: m[1], secret: m[2] } : null;
+}
+
 /** `scrypt$N$r$p$salt$hash` */
 export async function hashDeviceSecret(secret: string): Promise<string> {
   const salt = randomBytes(16);

@@ -6,7 +6,7 @@ export function createLogger(level: string): Logger {
     level,
     base: { service: 'sealed-relay' },
     redact: {
-      paths: ['req.headers.authorization', 'authorization', 'token', 'deviceSecret', 'connectionParams', '*.ciphertext'],
+      paths: ['req.headers.authorization', 'authorization', 'token', 'deviceCredential', 'credential', 'connectionParams', '*.ciphertext'],
       censor: '[redacted]',
     },
   });
