@@ -49,8 +49,10 @@ export class PushTargetsService {
   /** Stores the device's target of `input.kind`, replacing the one it had; the target's id stays the same. */
   async register(deviceUuid: string, input: PushTargetInput): Promise<PushTargetRecord> {
     const device = this.checkDevice(deviceUuid);
+    // a kind this server cannot deliver to is refused before its fields are looked at
+    const kind = input?.kind as PushKind;
+    if ((PUSH_KINDS as readonly string[]).includes(kind) && !this.opts.enabledKinds.includes(kind)) throw new PushKindUnavailableError(kind, this.opts.enabledKinds);
     const cols = validatePushTarget(input, this.opts);
-    if (!this.opts.enabledKinds.includes(cols.kind)) throw new PushKindUnavailableError(cols.kind, this.opts.enabledKinds);
     const em = this.orm.em.fork();
     try {
       const now = new Date();

@@ -3,7 +3,7 @@
  * subscriptions (bound to the application server key they were created with, RFC 8292 §4) survive restarts.
  * A configured VAPID_PUBLIC_KEY / VAPID_PRIVATE_KEY always wins.
  */
-import { createECDH } from 'node:crypto';
+import { createECDH, randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import webpush from 'web-push';
@@ -47,7 +47,7 @@ export async function loadOrCreateVapidKeys(dataDir: string): Promise<VapidKeys 
   }
   await mkdir(join(dataDir, 'push'), { recursive: true, mode: 0o700 });
   const keys = webpush.generateVAPIDKeys();
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  const tmp = `${path}.${randomBytes(8).toString('hex')}.tmp`;
   await writeFile(tmp, `${JSON.stringify({ ...keys, createdAt: new Date().toISOString() }, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
   try {
     // link() fails if the file appeared meanwhile: then the other process's keys are the ones

@@ -54,7 +54,7 @@ export class ApnsTestServer {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
-        void this.handle(headers, Buffer.concat(chunks), stream.session!).then(({ status, body }) => {
+        void this.handle(headers, Buffer.concat(chunks), stream.session as ServerHttp2Session).then(({ status, body }) => {
           stream.respond({ ':status': status, 'apns-id': String(headers['apns-id'] ?? randomUUID()), ...(body ? { 'content-type': 'application/json' } : {}) });
           stream.end(body);
         });
