@@ -162,8 +162,12 @@ function serviceUrl(name: string, raw: string): string {
     throw new ConfigError(name, 'is not a valid URL');
   }
   const loopbackHttp = parsed.protocol === 'http:' && LOOPBACK_HOSTS.includes(parsed.hostname);
-  if (parsed.protocol !== 'https:' && !loopbackHttp) throw new ConfigError(name, `expected an https URL (http only to a loopback host), got "${raw}"`);
-  if (parsed.username || parsed.password || parsed.search || parsed.hash) throw new ConfigError(name, 'must not carry credentials, a query or a fragment');
+  if (parsed.protocol !== 'https:' && !loopbackHttp) {
+    throw new ConfigError(name, `expected an https URL (http only to a loopback host), got "${raw}"`);
+  }
+  if (parsed.username || parsed.password || parsed.search || parsed.hash) {
+    throw new ConfigError(name, 'must not carry credentials, a query or a fragment');
+  }
   return raw.replace(/\/+$/, '');
 }
 
@@ -190,7 +194,9 @@ function loadVapid(env: Env): { vapid?: VapidKeys; vapidSubject?: string } {
     throw new ConfigError('VAPID_SUBJECT', `expected a mailto: address or an https: URL (RFC 8292), got "${subject}"`);
   }
   if (!publicKey && !privateKey) return { vapidSubject: subject };
-  if (!publicKey || !privateKey) throw new ConfigError(publicKey ? 'VAPID_PRIVATE_KEY' : 'VAPID_PUBLIC_KEY', 'VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY must be set together');
+  if (!publicKey || !privateKey) {
+    throw new ConfigError(publicKey ? 'VAPID_PRIVATE_KEY' : 'VAPID_PUBLIC_KEY', 'VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY must be set together');
+  }
   if (!subject) throw new ConfigError('VAPID_SUBJECT', 'required with VAPID keys: a mailto: or https: contact for push services');
   const pub = base64urlBytes('VAPID_PUBLIC_KEY', publicKey, 65);
   const priv = base64urlBytes('VAPID_PRIVATE_KEY', privateKey, 32);

@@ -133,7 +133,8 @@ export class ApnsProvider implements PushProvider {
       });
       stream.on('end', () => resolve({ status, headers: resHeaders, body: Buffer.concat(chunks).toString('utf8') }));
       stream.on('close', () => {
-        if (!status) reject(Object.assign(new Error(`stream closed without an answer (code ${stream.rstCode})`), { code: 'ERR_HTTP2_STREAM_CLOSED' }));
+        if (!status)
+          reject(Object.assign(new Error(`stream closed without an answer (code ${stream.rstCode})`), { code: 'ERR_HTTP2_STREAM_CLOSED' }));
       });
       stream.on('error', reject);
       stream.end(body);

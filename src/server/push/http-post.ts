@@ -62,7 +62,12 @@ export class HttpPoster {
       const host = u.hostname.replace(/^\[|\]$/g, '');
       // a literal address skips the lookup, so it is checked here
       if (this.publicOnly && isIP(host) && isNonPublicAddress(host)) return reject(new NonPublicAddressError(host));
-      const body = opts.body == null ? undefined : typeof opts.body === 'string' ? Buffer.from(opts.body) : Buffer.from(opts.body.buffer, opts.body.byteOffset, opts.body.byteLength);
+      const body =
+        opts.body == null
+          ? undefined
+          : typeof opts.body === 'string'
+            ? Buffer.from(opts.body)
+            : Buffer.from(opts.body.buffer, opts.body.byteOffset, opts.body.byteLength);
       const headers = { ...opts.headers, 'content-length': body?.length ?? 0 };
       const agent = secure ? this.httpsAgent : this.httpAgent;
       const req = (secure ? https : http).request(u, { method: 'POST', agent, headers }, (res) => {
@@ -81,7 +86,10 @@ export class HttpPoster {
           reject(e);
         });
       });
-      const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${opts.timeoutMs} ms`), { code: 'ETIMEDOUT' })), opts.timeoutMs);
+      const timer = setTimeout(
+        () => req.destroy(Object.assign(new Error(`no answer within ${opts.timeoutMs} ms`), { code: 'ETIMEDOUT' })),
+        opts.timeoutMs,
+      );
       req.on('error', (e) => {
         clearTimeout(timer);
         reject(e);

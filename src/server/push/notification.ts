@@ -30,13 +30,25 @@ export interface PushNotification {
 }
 
 export function messagesNotification(envelopeId: string, urgent: boolean, now = Date.now()): PushNotification {
-  return { type: 'messages', envelopeId, urgency: urgent ? 'high' : 'normal', expiresAt: now + MESSAGE_PUSH_TTL_SECONDS * 1000, collapseId: MESSAGES_COLLAPSE_ID };
+  return {
+    type: 'messages',
+    envelopeId,
+    urgency: urgent ? 'high' : 'normal',
+    expiresAt: now + MESSAGE_PUSH_TTL_SECONDS * 1000,
+    collapseId: MESSAGES_COLLAPSE_ID,
+  };
 }
 
 export function callNotification(callId: string, ttlSeconds: number, now = Date.now()): PushNotification {
   // a call id is a uuid: without its dashes it fits the 32-character topic of RFC 8030
   const compact = callId.replace(/-/g, '');
-  return { type: 'call', callId, urgency: 'high', expiresAt: now + ttlSeconds * 1000, collapseId: /^[A-Za-z0-9_-]{1,32}$/.test(compact) ? compact : null };
+  return {
+    type: 'call',
+    callId,
+    urgency: 'high',
+    expiresAt: now + ttlSeconds * 1000,
+    collapseId: /^[A-Za-z0-9_-]{1,32}$/.test(compact) ? compact : null,
+  };
 }
 
 /** Seconds left before the push expires (0: deliver now or never). */

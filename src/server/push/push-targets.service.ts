@@ -22,7 +22,12 @@ function toRecord(row: IPushTarget, deviceUuid: string): PushTargetRecord {
   switch (row.kind) {
     case 'WEB_PUSH':
     case 'UNIFIED_PUSH':
-      return { ...base, kind: row.kind, endpoint: row.endpoint!, keys: row.p256dh && row.auth ? { p256dh: new Uint8Array(row.p256dh), auth: new Uint8Array(row.auth) } : null };
+      return {
+        ...base,
+        kind: row.kind,
+        endpoint: row.endpoint!,
+        keys: row.p256dh && row.auth ? { p256dh: new Uint8Array(row.p256dh), auth: new Uint8Array(row.auth) } : null,
+      };
     case 'FCM':
       return { ...base, kind: 'FCM', token: row.token! };
     case 'APNS':
@@ -51,7 +56,8 @@ export class PushTargetsService {
     const device = this.checkDevice(deviceUuid);
     // a kind this server cannot deliver to is refused before its fields are looked at
     const kind = input?.kind as PushKind;
-    if ((PUSH_KINDS as readonly string[]).includes(kind) && !this.opts.enabledKinds.includes(kind)) throw new PushKindUnavailableError(kind, this.opts.enabledKinds);
+    if ((PUSH_KINDS as readonly string[]).includes(kind) && !this.opts.enabledKinds.includes(kind))
+      throw new PushKindUnavailableError(kind, this.opts.enabledKinds);
     const cols = validatePushTarget(input, this.opts);
     const em = this.orm.em.fork();
     try {

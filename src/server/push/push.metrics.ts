@@ -16,9 +16,19 @@ export function createPushMetrics(registry: Registry = new Registry()) {
     /** Jobs that ended without a push: device online, no targets, provider not configured, expired. */
     skipped: new Counter({ name: 'push_skipped_total', help: 'Pushes not sent, by reason', labelNames: ['reason'] as const, registers: [registry] }),
     /** Every attempt at a push service, by target kind and outcome (delivered, gone, retry, failed). */
-    attempts: new Counter({ name: 'push_attempts_total', help: 'Push attempts by target kind and outcome', labelNames: ['kind', 'outcome'] as const, registers: [registry] }),
+    attempts: new Counter({
+      name: 'push_attempts_total',
+      help: 'Push attempts by target kind and outcome',
+      labelNames: ['kind', 'outcome'] as const,
+      registers: [registry],
+    }),
     /** Targets removed because their service declared them gone. */
-    removed: new Counter({ name: 'push_targets_removed_total', help: 'Push targets removed as gone', labelNames: ['kind'] as const, registers: [registry] }),
+    removed: new Counter({
+      name: 'push_targets_removed_total',
+      help: 'Push targets removed as gone',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
     queueDepth: new Gauge({ name: 'push_queue_depth', help: 'Pushes waiting for a worker', registers: [registry] }),
   };
 }

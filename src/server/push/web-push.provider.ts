@@ -53,7 +53,9 @@ export class WebPushProvider implements PushProvider {
     try {
       const subscription = {
         endpoint: target.endpoint,
-        keys: target.keys ? { p256dh: Buffer.from(target.keys.p256dh).toString('base64url'), auth: Buffer.from(target.keys.auth).toString('base64url') } : { p256dh: '', auth: '' },
+        keys: target.keys
+          ? { p256dh: Buffer.from(target.keys.p256dh).toString('base64url'), auth: Buffer.from(target.keys.auth).toString('base64url') }
+          : { p256dh: '', auth: '' },
       };
       const details = webpush.generateRequestDetails(subscription, target.keys ? payload : undefined, {
         // falsy skips the Authorization header (UnifiedPush without VAPID)
@@ -82,7 +84,8 @@ export class WebPushProvider implements PushProvider {
     }
     if (res.status >= 200 && res.status < 300) return delivered;
     if (res.status === 404 || res.status === 410) return { kind: 'gone', reason: `HTTP ${res.status}` };
-    if (res.status === 429 || res.status >= 500) return { kind: 'retry', afterMs: parseRetryAfter(res.headers['retry-after']), reason: `HTTP ${res.status}` };
+    if (res.status === 429 || res.status >= 500)
+      return { kind: 'retry', afterMs: parseRetryAfter(res.headers['retry-after']), reason: `HTTP ${res.status}` };
     return { kind: 'failed', reason: `HTTP ${res.status}` };
   }
 

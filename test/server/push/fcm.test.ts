@@ -68,7 +68,11 @@ describe('FCM provider', () => {
     expect(m.apns.payload.aps['mutable-content']).toBe(1);
     const grant = fcm.grants.at(-1)!;
     expect(grant.kid).toBe('key-1');
-    expect(grant.claims).toMatchObject({ iss: 'push@relay-test-1.iam.gserviceaccount.com', aud: fcm.tokenUri, scope: 'https://www.googleapis.com/auth/firebase.messaging' });
+    expect(grant.claims).toMatchObject({
+      iss: 'push@relay-test-1.iam.gserviceaccount.com',
+      aud: fcm.tokenUri,
+      scope: 'https://www.googleapis.com/auth/firebase.messaging',
+    });
   });
 
   it('sends calls at HIGH priority with the ring as TTL', async () => {
@@ -109,7 +113,10 @@ describe('FCM provider', () => {
     const { token, target } = await android();
     fcm.refuseGrants = true;
     try {
-      expect(await other.send(target, messagesNotification('1', false))).toMatchObject({ kind: 'failed', reason: expect.stringContaining('invalid_grant') });
+      expect(await other.send(target, messagesNotification('1', false))).toMatchObject({
+        kind: 'failed',
+        reason: expect.stringContaining('invalid_grant'),
+      });
       expect(fcm.sendsFor(token)).toHaveLength(0);
     } finally {
       fcm.refuseGrants = false;

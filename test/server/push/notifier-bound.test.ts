@@ -59,7 +59,15 @@ describe('push notifier bounds', () => {
       },
       removeGone: (t) => targets.removeGone(t),
     };
-    const n = new PushNotifier({ targets: source, providers: [provider], activity: new LocalDeviceActivity(), debounceMs: 1000, maxQueue: MAX_QUEUE, concurrency: CONCURRENCY, backoffBaseMs: 10 });
+    const n = new PushNotifier({
+      targets: source,
+      providers: [provider],
+      activity: new LocalDeviceActivity(),
+      debounceMs: 1000,
+      maxQueue: MAX_QUEUE,
+      concurrency: CONCURRENCY,
+      backoffBaseMs: 10,
+    });
     // two devices whose push service never answers occupy both workers
     const blockers: string[] = [];
     for (let i = 0; i < CONCURRENCY; i++) {
@@ -96,7 +104,14 @@ describe('push notifier bounds', () => {
   it('blocks nothing but its own workers when the presence check never answers', async () => {
     const provider = new WebPushProvider({ vapid, allowLoopbackEndpoints: true });
     const never = new Promise<boolean>(() => {});
-    const n = new PushNotifier({ targets, providers: [provider], activity: { isOnline: () => never }, debounceMs: 1000, maxQueue: 10, concurrency: 1 });
+    const n = new PushNotifier({
+      targets,
+      providers: [provider],
+      activity: { isOnline: () => never },
+      debounceMs: 1000,
+      maxQueue: 10,
+      concurrency: 1,
+    });
     for (let i = 0; i < 100; i++) expect(n.notifyEnvelope(randomUUID(), String(i))).toBeUndefined();
     await new Promise((r) => setImmediate(r));
     // all 100 were queued before the first worker started: 10 kept, 90 dropped, one of the 10 now in flight

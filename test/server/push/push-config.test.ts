@@ -34,7 +34,14 @@ const other = webpush.generateVAPIDKeys();
 describe('push configuration', () => {
   it('turns every push service off when nothing is set', () => {
     const { push } = loadConfig({});
-    expect(push).toEqual({ debounceMs: 3000, vapid: undefined, vapidSubject: undefined, fcm: undefined, apns: undefined, allowLoopbackEndpoints: false });
+    expect(push).toEqual({
+      debounceMs: 3000,
+      vapid: undefined,
+      vapidSubject: undefined,
+      fcm: undefined,
+      apns: undefined,
+      allowLoopbackEndpoints: false,
+    });
   });
 
   it('reads VAPID keys, a service account and an APNs key', () => {
@@ -80,16 +87,48 @@ describe('push configuration', () => {
     ['a public VAPID key alone', { VAPID_PUBLIC_KEY: vapid.publicKey, VAPID_SUBJECT: 'mailto:a@b.c' }, 'VAPID_PRIVATE_KEY'],
     ['VAPID keys without a subject', { VAPID_PUBLIC_KEY: vapid.publicKey, VAPID_PRIVATE_KEY: vapid.privateKey }, 'VAPID_SUBJECT'],
     ['a subject that is no contact', { VAPID_SUBJECT: 'ops team' }, 'VAPID_SUBJECT'],
-    ['VAPID keys of two different pairs', { VAPID_PUBLIC_KEY: other.publicKey, VAPID_PRIVATE_KEY: vapid.privateKey, VAPID_SUBJECT: 'mailto:a@b.c' }, 'VAPID_PUBLIC_KEY'],
-    ['a private VAPID key of 31 bytes', { VAPID_PUBLIC_KEY: vapid.publicKey, VAPID_PRIVATE_KEY: Buffer.alloc(31, 1).toString('base64url'), VAPID_SUBJECT: 'mailto:a@b.c' }, 'VAPID_PRIVATE_KEY'],
-    ['a service account both inline and as a file', { FCM_SERVICE_ACCOUNT_FILE: accountFile, FCM_SERVICE_ACCOUNT_JSON: '{}' }, 'FCM_SERVICE_ACCOUNT_JSON'],
+    [
+      'VAPID keys of two different pairs',
+      { VAPID_PUBLIC_KEY: other.publicKey, VAPID_PRIVATE_KEY: vapid.privateKey, VAPID_SUBJECT: 'mailto:a@b.c' },
+      'VAPID_PUBLIC_KEY',
+    ],
+    [
+      'a private VAPID key of 31 bytes',
+      { VAPID_PUBLIC_KEY: vapid.publicKey, VAPID_PRIVATE_KEY: Buffer.alloc(31, 1).toString('base64url'), VAPID_SUBJECT: 'mailto:a@b.c' },
+      'VAPID_PRIVATE_KEY',
+    ],
+    [
+      'a service account both inline and as a file',
+      { FCM_SERVICE_ACCOUNT_FILE: accountFile, FCM_SERVICE_ACCOUNT_JSON: '{}' },
+      'FCM_SERVICE_ACCOUNT_JSON',
+    ],
     ['a service account file that does not exist', { FCM_SERVICE_ACCOUNT_FILE: join(dir, 'missing.json') }, 'FCM_SERVICE_ACCOUNT_FILE'],
     ['a service account that is not JSON', { FCM_SERVICE_ACCOUNT_JSON: '{oops' }, 'FCM_SERVICE_ACCOUNT_JSON'],
-    ['a key that is no service account', { FCM_SERVICE_ACCOUNT_JSON: JSON.stringify({ ...account, type: 'authorized_user' }) }, 'FCM_SERVICE_ACCOUNT_JSON'],
-    ['a service account without client_email', { FCM_SERVICE_ACCOUNT_JSON: JSON.stringify({ ...account, client_email: undefined }) }, 'FCM_SERVICE_ACCOUNT_JSON'],
-    ['a service account with an EC key', { FCM_SERVICE_ACCOUNT_JSON: JSON.stringify({ ...account, private_key: ecPem }) }, 'FCM_SERVICE_ACCOUNT_JSON'],
-    ['a service account with a broken key', { FCM_SERVICE_ACCOUNT_JSON: JSON.stringify({ ...account, private_key: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----' }) }, 'FCM_SERVICE_ACCOUNT_JSON'],
-    ['a token_uri over plain http to a remote host', { FCM_SERVICE_ACCOUNT_JSON: JSON.stringify({ ...account, token_uri: 'http://oauth.example.com/token' }) }, 'FCM_SERVICE_ACCOUNT_JSON token_uri'],
+    [
+      'a key that is no service account',
+      { FCM_SERVICE_ACCOUNT_JSON: JSON.stringify({ ...account, type: 'authorized_user' }) },
+      'FCM_SERVICE_ACCOUNT_JSON',
+    ],
+    [
+      'a service account without client_email',
+      { FCM_SERVICE_ACCOUNT_JSON: JSON.stringify({ ...account, client_email: undefined }) },
+      'FCM_SERVICE_ACCOUNT_JSON',
+    ],
+    [
+      'a service account with an EC key',
+      { FCM_SERVICE_ACCOUNT_JSON: JSON.stringify({ ...account, private_key: ecPem }) },
+      'FCM_SERVICE_ACCOUNT_JSON',
+    ],
+    [
+      'a service account with a broken key',
+      { FCM_SERVICE_ACCOUNT_JSON: JSON.stringify({ ...account, private_key: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----' }) },
+      'FCM_SERVICE_ACCOUNT_JSON',
+    ],
+    [
+      'a token_uri over plain http to a remote host',
+      { FCM_SERVICE_ACCOUNT_JSON: JSON.stringify({ ...account, token_uri: 'http://oauth.example.com/token' }) },
+      'FCM_SERVICE_ACCOUNT_JSON token_uri',
+    ],
     ['an FCM API URL over plain http to a remote host', { FCM_API_URL: 'http://fcm.example.com' }, 'FCM_API_URL'],
     ['an APNs key without its key id', { APNS_KEY_FILE: p8, APNS_TEAM_ID: 'DEF123GHIJ' }, 'APNS_KEY_ID'],
     ['an APNs key id without the key', { APNS_KEY_ID: 'ABC123DEFG', APNS_TEAM_ID: 'DEF123GHIJ' }, 'APNS_KEY_FILE'],
@@ -115,7 +154,10 @@ describe('push configuration', () => {
   });
 
   it('never puts key material in an error message', () => {
-    for (const env of [{ FCM_SERVICE_ACCOUNT_JSON: JSON.stringify({ ...account, private_key: ecPem }) }, { ...apnsBase, APNS_KEY_FILE: file('rsa2.p8', rsaPem) }]) {
+    for (const env of [
+      { FCM_SERVICE_ACCOUNT_JSON: JSON.stringify({ ...account, private_key: ecPem }) },
+      { ...apnsBase, APNS_KEY_FILE: file('rsa2.p8', rsaPem) },
+    ]) {
       expect(() => loadConfig(env)).toThrow(ConfigError);
       expect(() => loadConfig(env)).not.toThrow(/PRIVATE KEY|MII/);
     }

@@ -49,7 +49,9 @@ describe('createPush', () => {
       expect(push.vapidPublicKey).toBeUndefined();
       expect(push.notifier.enabledKinds.sort()).toEqual(['APNS', 'UNIFIED_PUSH']);
       const device = await createDevice(orm);
-      await expect(push.targets.register(device, { kind: 'WEB_PUSH', endpoint: 'https://push.example.com/x' })).rejects.toMatchObject({ code: 'PUSH_KIND_UNAVAILABLE' });
+      await expect(push.targets.register(device, { kind: 'WEB_PUSH', endpoint: 'https://push.example.com/x' })).rejects.toMatchObject({
+        code: 'PUSH_KIND_UNAVAILABLE',
+      });
       const t = await push.targets.register(device, { kind: 'APNS', token: 'ab'.repeat(32), topic: 'org.example.relay', environment: 'production' });
       expect(t.kind).toBe('APNS');
     } finally {

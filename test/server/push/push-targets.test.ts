@@ -53,7 +53,13 @@ describe('push targets', () => {
     const list = await targets.list(device);
     expect(list.map((t) => t.kind)).toEqual(['APNS', 'FCM', 'UNIFIED_PUSH', 'WEB_PUSH']);
     const [a, f, u, w] = list;
-    expect(a).toMatchObject({ kind: 'APNS', token: apns.toLowerCase(), topic: 'org.example.relay', environment: 'sandbox', includeEnvelopeId: false });
+    expect(a).toMatchObject({
+      kind: 'APNS',
+      token: apns.toLowerCase(),
+      topic: 'org.example.relay',
+      environment: 'sandbox',
+      includeEnvelopeId: false,
+    });
     expect(f).toMatchObject({ kind: 'FCM', includeEnvelopeId: true });
     expect(u).toMatchObject({ kind: 'UNIFIED_PUSH', endpoint: 'https://ntfy.example.org/upABC?up=1', keys: null });
     expect(w).toMatchObject({ kind: 'WEB_PUSH', endpoint: 'https://fcm.googleapis.com/fcm/send/abc' });
@@ -110,7 +116,10 @@ describe('push targets', () => {
   });
 
   it('refuses a registration for a device that does not exist', async () => {
-    expect(await refusal(targets.register('7d3c2b1a-0000-4000-8000-000000000000', { kind: 'FCM', token: fcmToken() }))).toEqual({ code: 'NOT_FOUND', field: undefined });
+    expect(await refusal(targets.register('7d3c2b1a-0000-4000-8000-000000000000', { kind: 'FCM', token: fcmToken() }))).toEqual({
+      code: 'NOT_FOUND',
+      field: undefined,
+    });
     expect(await refusal(targets.register('not-a-uuid', { kind: 'FCM', token: fcmToken() }))).toEqual({ code: 'NOT_FOUND', field: undefined });
   });
 
@@ -129,7 +138,9 @@ describe('push targets', () => {
   it('refuses a kind this server has no provider for', async () => {
     const webOnly = new PushTargetsService(orm, { enabledKinds: ['WEB_PUSH', 'UNIFIED_PUSH'] });
     const device = await createDevice(orm);
-    expect(await refusal(webOnly.register(device, { kind: 'APNS', token: apnsToken(), topic: 'org.example.relay', environment: 'production' }))).toEqual({
+    expect(
+      await refusal(webOnly.register(device, { kind: 'APNS', token: apnsToken(), topic: 'org.example.relay', environment: 'production' })),
+    ).toEqual({
       code: 'PUSH_KIND_UNAVAILABLE',
       field: undefined,
     });
@@ -152,22 +163,87 @@ describe('push targets', () => {
     ['an endpoint that is not a URL', { kind: 'UNIFIED_PUSH', endpoint: 'push me' }, 'INVALID_INPUT', 'endpoint'],
     ['an overlong endpoint', { kind: 'UNIFIED_PUSH', endpoint: `https://up.example.net/${'a'.repeat(2048)}` }, 'INVALID_INPUT', 'endpoint'],
     ['Web Push without keys', { kind: 'WEB_PUSH', endpoint: 'https://push.example.com/x' }, 'INVALID_KEY', 'p256dh'],
-    ['a p256dh of 64 bytes', { kind: 'WEB_PUSH', endpoint: 'https://push.example.com/x', p256dh: Buffer.alloc(64, 4).toString('base64url'), auth: keys.auth }, 'INVALID_KEY', 'p256dh'],
-    ['a compressed p256dh', { kind: 'WEB_PUSH', endpoint: 'https://push.example.com/x', p256dh: Buffer.concat([Buffer.from([2]), Buffer.alloc(64, 1)]).toString('base64url'), auth: keys.auth }, 'INVALID_KEY', 'p256dh'],
-    ['a p256dh off the curve', { kind: 'WEB_PUSH', endpoint: 'https://push.example.com/x', p256dh: offCurve, auth: keys.auth }, 'INVALID_KEY', 'p256dh'],
-    ['a p256dh in standard base64 with + and /', { kind: 'WEB_PUSH', endpoint: 'https://push.example.com/x', p256dh: `${keys.p256dh.slice(0, -2)}+/`, auth: keys.auth }, 'INVALID_KEY', 'p256dh'],
-    ['an auth secret of 12 bytes', { kind: 'WEB_PUSH', endpoint: 'https://push.example.com/x', p256dh: keys.p256dh, auth: randomBytes(12).toString('base64url') }, 'INVALID_KEY', 'auth'],
-    ['UnifiedPush with p256dh but no auth', { kind: 'UNIFIED_PUSH', endpoint: 'https://up.example.net/x', p256dh: keys.p256dh }, 'INVALID_KEY', 'auth'],
+    [
+      'a p256dh of 64 bytes',
+      { kind: 'WEB_PUSH', endpoint: 'https://push.example.com/x', p256dh: Buffer.alloc(64, 4).toString('base64url'), auth: keys.auth },
+      'INVALID_KEY',
+      'p256dh',
+    ],
+    [
+      'a compressed p256dh',
+      {
+        kind: 'WEB_PUSH',
+        endpoint: 'https://push.example.com/x',
+        p256dh: Buffer.concat([Buffer.from([2]), Buffer.alloc(64, 1)]).toString('base64url'),
+        auth: keys.auth,
+      },
+      'INVALID_KEY',
+      'p256dh',
+    ],
+    [
+      'a p256dh off the curve',
+      { kind: 'WEB_PUSH', endpoint: 'https://push.example.com/x', p256dh: offCurve, auth: keys.auth },
+      'INVALID_KEY',
+      'p256dh',
+    ],
+    [
+      'a p256dh in standard base64 with + and /',
+      { kind: 'WEB_PUSH', endpoint: 'https://push.example.com/x', p256dh: `${keys.p256dh.slice(0, -2)}+/`, auth: keys.auth },
+      'INVALID_KEY',
+      'p256dh',
+    ],
+    [
+      'an auth secret of 12 bytes',
+      { kind: 'WEB_PUSH', endpoint: 'https://push.example.com/x', p256dh: keys.p256dh, auth: randomBytes(12).toString('base64url') },
+      'INVALID_KEY',
+      'auth',
+    ],
+    [
+      'UnifiedPush with p256dh but no auth',
+      { kind: 'UNIFIED_PUSH', endpoint: 'https://up.example.net/x', p256dh: keys.p256dh },
+      'INVALID_KEY',
+      'auth',
+    ],
     ['an FCM token with spaces', { kind: 'FCM', token: 'abc def'.repeat(10) }, 'INVALID_INPUT', 'token'],
     ['a short FCM token', { kind: 'FCM', token: 'abc' }, 'INVALID_INPUT', 'token'],
     ['an FCM target with an endpoint', { kind: 'FCM', token: fcmToken(), endpoint: 'https://push.example.com/x' }, 'INVALID_INPUT', 'endpoint'],
-    ['an APNs token that is not hex', { kind: 'APNS', token: 'zz'.repeat(32), topic: 'org.example.relay', environment: 'production' }, 'INVALID_INPUT', 'token'],
-    ['an APNs token of odd length', { kind: 'APNS', token: 'a'.repeat(63), topic: 'org.example.relay', environment: 'production' }, 'INVALID_INPUT', 'token'],
+    [
+      'an APNs token that is not hex',
+      { kind: 'APNS', token: 'zz'.repeat(32), topic: 'org.example.relay', environment: 'production' },
+      'INVALID_INPUT',
+      'token',
+    ],
+    [
+      'an APNs token of odd length',
+      { kind: 'APNS', token: 'a'.repeat(63), topic: 'org.example.relay', environment: 'production' },
+      'INVALID_INPUT',
+      'token',
+    ],
     ['an APNs target without topic', { kind: 'APNS', token: apnsToken(), environment: 'production' }, 'INVALID_INPUT', 'topic'],
-    ['an APNs topic that is not a bundle id', { kind: 'APNS', token: apnsToken(), topic: 'relay', environment: 'production' }, 'INVALID_INPUT', 'topic'],
-    ['an unknown APNs environment', { kind: 'APNS', token: apnsToken(), topic: 'org.example.relay', environment: 'staging' }, 'INVALID_INPUT', 'environment'],
-    ['Web Push keys on an APNs target', { kind: 'APNS', token: apnsToken(), topic: 'org.example.relay', environment: 'production', ...keys }, 'INVALID_INPUT', 'p256dh'],
-    ['a topic on a Web Push target', { kind: 'WEB_PUSH', endpoint: 'https://push.example.com/x', ...keys, topic: 'org.example.relay' }, 'INVALID_INPUT', 'topic'],
+    [
+      'an APNs topic that is not a bundle id',
+      { kind: 'APNS', token: apnsToken(), topic: 'relay', environment: 'production' },
+      'INVALID_INPUT',
+      'topic',
+    ],
+    [
+      'an unknown APNs environment',
+      { kind: 'APNS', token: apnsToken(), topic: 'org.example.relay', environment: 'staging' },
+      'INVALID_INPUT',
+      'environment',
+    ],
+    [
+      'Web Push keys on an APNs target',
+      { kind: 'APNS', token: apnsToken(), topic: 'org.example.relay', environment: 'production', ...keys },
+      'INVALID_INPUT',
+      'p256dh',
+    ],
+    [
+      'a topic on a Web Push target',
+      { kind: 'WEB_PUSH', endpoint: 'https://push.example.com/x', ...keys, topic: 'org.example.relay' },
+      'INVALID_INPUT',
+      'topic',
+    ],
     ['a non-boolean includeEnvelopeId', { kind: 'FCM', token: fcmToken(), includeEnvelopeId: 'yes' as never }, 'INVALID_INPUT', 'includeEnvelopeId'],
   ];
 

@@ -47,7 +47,11 @@ describe('VAPID keys', () => {
   it('prefers configured keys, generates only for the embedded setup, and is off otherwise', async () => {
     const dir = await dataDir();
     const configured = webpush.generateVAPIDKeys();
-    const withKeys = loadConfig({ VAPID_PUBLIC_KEY: configured.publicKey, VAPID_PRIVATE_KEY: configured.privateKey, VAPID_SUBJECT: 'https://relay.example/contact' }).push;
+    const withKeys = loadConfig({
+      VAPID_PUBLIC_KEY: configured.publicKey,
+      VAPID_PRIVATE_KEY: configured.privateKey,
+      VAPID_SUBJECT: 'https://relay.example/contact',
+    }).push;
     expect(await resolveVapidKeys(withKeys, { dataDir: dir, generate: true })).toEqual(configured);
     const none = loadConfig({}).push;
     expect(await resolveVapidKeys(none, { dataDir: dir, generate: false })).toBeUndefined();

@@ -44,7 +44,13 @@ function notifier(activity = new LocalDeviceActivity(), opts: Partial<PushNotifi
 async function subscribedDevice(opts: { script?: ScriptedResponse[]; includeEnvelopeId?: boolean } = {}) {
   const deviceUuid = await createDevice(orm);
   const sub = service.subscribe({ script: opts.script });
-  const target = await targets.register(deviceUuid, { kind: 'WEB_PUSH', endpoint: sub.endpoint, p256dh: sub.p256dh, auth: sub.auth, includeEnvelopeId: opts.includeEnvelopeId });
+  const target = await targets.register(deviceUuid, {
+    kind: 'WEB_PUSH',
+    endpoint: sub.endpoint,
+    p256dh: sub.p256dh,
+    auth: sub.auth,
+    includeEnvelopeId: opts.includeEnvelopeId,
+  });
   return { deviceUuid, sub, target };
 }
 
@@ -208,7 +214,9 @@ describe('Web Push notifications', () => {
 
   it('retries 5xx answers with growing delays and gives up after the last attempt', async () => {
     const n = notifier(new LocalDeviceActivity(), { maxAttempts: 4, backoffBaseMs: 40, random: () => 0.5 });
-    const { deviceUuid, sub } = await subscribedDevice({ script: [{ status: 503 }, { status: 500 }, { status: 502 }, { status: 503 }, { status: 503 }] });
+    const { deviceUuid, sub } = await subscribedDevice({
+      script: [{ status: 503 }, { status: 500 }, { status: 502 }, { status: 503 }, { status: 503 }],
+    });
     n.notifyEnvelope(deviceUuid, '1');
     await n.idle();
     const pushes = service.pushesFor(sub);

@@ -55,7 +55,11 @@ export class ApnsTestServer {
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
         void this.handle(headers, Buffer.concat(chunks), stream.session as ServerHttp2Session).then(({ status, body }) => {
-          stream.respond({ ':status': status, 'apns-id': String(headers['apns-id'] ?? randomUUID()), ...(body ? { 'content-type': 'application/json' } : {}) });
+          stream.respond({
+            ':status': status,
+            'apns-id': String(headers['apns-id'] ?? randomUUID()),
+            ...(body ? { 'content-type': 'application/json' } : {}),
+          });
           stream.end(body);
         });
       });
@@ -112,8 +116,10 @@ export class ApnsTestServer {
     const priority = String(headers['apns-priority'] ?? '10');
     if (!['10', '5', '1'].includes(priority)) return fail(400, 'BadPriority', `apns-priority ${priority}`);
     if (pushType === 'background' && priority !== '5') return fail(400, 'BadPriority', 'background pushes must use priority 5');
-    if (headers['apns-expiration'] !== undefined && !/^\d+$/.test(String(headers['apns-expiration']))) return fail(400, 'BadExpirationDate', 'apns-expiration');
-    if (headers['apns-collapse-id'] !== undefined && Buffer.byteLength(String(headers['apns-collapse-id'])) > 64) return fail(400, 'BadCollapseId', 'collapse id > 64 bytes');
+    if (headers['apns-expiration'] !== undefined && !/^\d+$/.test(String(headers['apns-expiration'])))
+      return fail(400, 'BadExpirationDate', 'apns-expiration');
+    if (headers['apns-collapse-id'] !== undefined && Buffer.byteLength(String(headers['apns-collapse-id'])) > 64)
+      return fail(400, 'BadCollapseId', 'collapse id > 64 bytes');
     if (raw.length === 0) return fail(400, 'PayloadEmpty', 'empty body');
     if (raw.length > MAX_PAYLOAD_BYTES) return fail(413, 'PayloadTooLarge', 'body > 4 KiB');
     try {

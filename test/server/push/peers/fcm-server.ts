@@ -101,7 +101,12 @@ export class FcmTestServer {
     return this.sends.filter((s) => s.body.message?.token === registrationToken);
   }
 
-  private async route(method: string, url: string, headers: IncomingHttpHeaders, body: string): Promise<{ status: number; headers?: Record<string, string>; body: unknown }> {
+  private async route(
+    method: string,
+    url: string,
+    headers: IncomingHttpHeaders,
+    body: string,
+  ): Promise<{ status: number; headers?: Record<string, string>; body: unknown }> {
     if (method === 'POST' && url === '/token') return this.token(headers, body);
     if (method === 'POST' && url === `/v1/projects/${this.projectId}/messages:send`) return this.send(headers, body);
     return { status: 404, body: { error: { code: 404, message: 'Not Found', status: 'NOT_FOUND' } } };
@@ -119,8 +124,14 @@ export class FcmTestServer {
         issuer: this.clientEmail,
         audience: this.tokenUri,
       });
-      if (!String(payload.scope ?? '').split(' ').includes('https://www.googleapis.com/auth/firebase.messaging')) return invalid('scope');
-      if (typeof payload.iat !== 'number' || typeof payload.exp !== 'number' || payload.exp - payload.iat > 3600) return invalid('lifetime over an hour');
+      if (
+        !String(payload.scope ?? '')
+          .split(' ')
+          .includes('https://www.googleapis.com/auth/firebase.messaging')
+      )
+        return invalid('scope');
+      if (typeof payload.iat !== 'number' || typeof payload.exp !== 'number' || payload.exp - payload.iat > 3600)
+        return invalid('lifetime over an hour');
       this.grants.push({ at: Date.now(), claims: payload as Record<string, unknown>, kid: protectedHeader.kid });
     } catch (e) {
       return invalid((e as Error).message);
@@ -134,7 +145,10 @@ export class FcmTestServer {
     const accessToken = /^Bearer (\S+)$/.exec(String(headers.authorization ?? ''))?.[1] ?? '';
     const req: FcmRequest = { at: Date.now(), headers, body: {}, accessToken };
     this.sends.push(req);
-    const googleError = (code: number, status: string, message: string, details: unknown[] = []) => ({ status: code, body: { error: { code, message, status, details } } });
+    const googleError = (code: number, status: string, message: string, details: unknown[] = []) => ({
+      status: code,
+      body: { error: { code, message, status, details } },
+    });
     let parsed: FcmRequest['body'] | undefined;
     try {
       parsed = JSON.parse(raw);
@@ -148,7 +162,9 @@ export class FcmTestServer {
     }
     const badRequest = (field: string, description: string) => {
       req.problem = `${field}: ${description}`;
-      return googleError(400, 'INVALID_ARGUMENT', description, [{ '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: [{ field, description }] }]);
+      return googleError(400, 'INVALID_ARGUMENT', description, [
+        { '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: [{ field, description }] },
+      ]);
     };
     if (!parsed) return badRequest('', 'Invalid JSON payload received.');
     const m = req.body.message;

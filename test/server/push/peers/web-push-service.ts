@@ -101,7 +101,13 @@ export class WebPushService {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => void this.handle(req.url ?? '', req.method ?? '', req.headers, Buffer.concat(chunks)).then(({ status, headers, body }) => res.writeHead(status, headers).end(body)));
+      req.on(
+        'end',
+        () =>
+          void this.handle(req.url ?? '', req.method ?? '', req.headers, Buffer.concat(chunks)).then(({ status, headers, body }) =>
+            res.writeHead(status, headers).end(body),
+          ),
+      );
     });
     await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
     this.origin = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
