@@ -14,9 +14,10 @@
  *   has not woken yet needs nothing more (the pending push makes it fetch everything), and with the push
  *   service's collapse key (Topic / collapse_key / apns-collapse-id) a second push would replace the first
  *   anyway. Calls bypass the debounce.
- * - Online check: before pushing, `activity.isOnline(device)`; an online device's stream delivers, so it gets
- *   no push. That check and the debounce keep the database out of the per-message path: the device's targets
- *   are read once per window, only for offline devices.
+ * - Online check: `activity.isOnline(device)` when an envelope comes (outside a window); an online device's
+ *   stream delivers, so it gets no push. An answer from memory settles it there, without a job; a promise
+ *   (a remote source) is awaited by the worker. That check and the debounce keep the database out of the
+ *   per-message path: a device's targets are read once per window, and only for offline devices.
  * - Outcomes: `gone` removes the target (unless re-registered meanwhile), `retry` is retried with
  *   exponential backoff and jitter (never sooner than the service's Retry-After, never past the push's
  *   expiry, at most `maxAttempts` attempts), `failed` is logged.
@@ -68,7 +69,7 @@ export interface PushNotifierOptions {
 }
 
 type Job =
-  | { kind: 'messages'; deviceUuid: string; envelopeId: string; urgent: boolean }
+  | { kind: 'messages'; deviceUuid: string; envelopeId: string; urgent: boolean; online?: Promise<boolean> }
   | { kind: 'call'; deviceUuid: string; callId: string }
   | { kind: 'retry'; target: PushTargetRecord; notification: PushNotification; attempt: number };
 
@@ -136,7 +137,13 @@ export class PushNotifier {
         this.metrics.notifications.inc({ type: 'messages', result: 'coalesced' });
         return;
       }
-      this.enqueue(key, { kind: 'messages', deviceUuid, envelopeId, urgent });
+      // an activity source that answers from memory settles the common case (recipient online) here, with no job
+      const online = this.probeOnline(deviceUuid);
+      if (online === true) {
+        this.metrics.skipped.inc({ reason: 'online' });
+        return;
+      }
+      this.enqueue(key, { kind: 'messages', deviceUuid, envelopeId, urgent, online: online === false ? undefined : online });
       this.metrics.notifications.inc({ type: 'messages', result: 'queued' });
     } catch (err) {
       this.opts.log?.error({ err }, 'push notifyEnvelope failed');
@@ -237,14 +244,23 @@ export class PushNotifier {
     this.metrics.queueDepth.set(this.queue.size);
   }
 
-  private async isOnline(deviceUuid: string): Promise<boolean> {
-    try {
-      return await this.opts.activity.isOnline(deviceUuid);
-    } catch (err) {
+  /** The presence answer as it comes: a boolean from memory, or a promise (never rejecting) from a remote source. */
+  private probeOnline(deviceUuid: string): boolean | Promise<boolean> {
+    const fail = (err: unknown) => {
       // unknown presence: push (a needless wake-up beats a missed message)
       this.opts.log?.warn({ err }, 'push: presence check failed');
       return false;
+    };
+    try {
+      const r = this.opts.activity.isOnline(deviceUuid);
+      return typeof r === 'boolean' ? r : Promise.resolve(r).catch(fail);
+    } catch (err) {
+      return fail(err);
     }
+  }
+
+  private async isOnline(deviceUuid: string): Promise<boolean> {
+    return this.probeOnline(deviceUuid);
   }
 
   private async activeSince(deviceUuid: string, since: number): Promise<boolean> {
@@ -261,7 +277,7 @@ export class PushNotifier {
       case 'messages': {
         // the window opens before any await: envelopes arriving from now on join it
         this.openWindow(job.deviceUuid);
-        if (await this.isOnline(job.deviceUuid)) {
+        if (await (job.online ?? this.isOnline(job.deviceUuid))) {
           this.dropWindow(job.deviceUuid);
           this.metrics.skipped.inc({ reason: 'online' });
           return;
