@@ -9,6 +9,10 @@
  * Headers: `TTL` (seconds the service may hold the push), `Urgency` (RFC 8030 §5.3: high for calls, normal for
  * messages), `Topic` (§5.4: a newer push replaces an undelivered one with the same topic).
  * A UnifiedPush target without Web Push keys gets the (content-free) JSON unencrypted, as UnifiedPush allows.
+ *
+ * The VAPID JWT depends only on the push service's origin (`aud`) and its expiry, so one header is signed per
+ * origin and reused (RFC 8292 §2 lets a JWT serve many requests until `exp`): signing is about two thirds of
+ * the CPU cost of building a push, and the notifier may build hundreds a second.
  */
 import webpush from 'web-push';
 import type { VapidKeys } from '../config.js';
@@ -19,6 +23,12 @@ import { type PushNotification, pushData, ttlSeconds } from './notification.js';
 import { delivered, networkRetry, parseRetryAfter, type PushOutcome, type PushProvider } from './provider.js';
 
 const REQUEST_TIMEOUT_MS = 10_000;
+/** VAPID JWT lifetime: RFC 8292 §2 allows at most 24 hours. */
+const VAPID_JWT_LIFETIME_SECONDS = 12 * 3600;
+/** A cached VAPID header is replaced once less than this is left of its lifetime. */
+const VAPID_JWT_MIN_LEFT_SECONDS = 3600;
+/** Push service origins with a cached VAPID header (browser vendors are a handful; UnifiedPush servers are many). */
+const MAX_VAPID_ORIGINS = 1000;
 
 export interface WebPushProviderOptions {
   /** Application server keys; without them only UNIFIED_PUSH is served (Web Push services require VAPID). */
@@ -37,6 +47,8 @@ export class WebPushProvider implements PushProvider {
   readonly kinds: readonly PushKind[];
   private readonly http: HttpPoster;
   private readonly vapidDetails: { subject: string; publicKey: string; privateKey: string } | null;
+  /** origin -> Authorization header and its `exp` (seconds), oldest first */
+  private readonly vapidHeaders = new Map<string, { authorization: string; exp: number }>();
 
   constructor(private readonly opts: WebPushProviderOptions) {
     this.kinds = opts.vapid ? ['WEB_PUSH', 'UNIFIED_PUSH'] : ['UNIFIED_PUSH'];
@@ -58,14 +70,15 @@ export class WebPushProvider implements PushProvider {
           : { p256dh: '', auth: '' },
       };
       const details = webpush.generateRequestDetails(subscription, target.keys ? payload : undefined, {
-        // falsy skips the Authorization header (UnifiedPush without VAPID)
-        vapidDetails: this.vapidDetails as never,
+        // VAPID is added below from the per-origin cache; null here keeps web-push from signing every request
+        vapidDetails: null as never,
         TTL: ttlSeconds(n),
         urgency: n.urgency,
         contentEncoding: 'aes128gcm',
         ...(n.collapseId ? { topic: n.collapseId } : {}),
       });
       headers = { ...(details.headers as Record<string, string | number>) };
+      if (this.vapidDetails) headers.Authorization = this.vapidAuthorization(new URL(target.endpoint).origin);
       body = details.body;
       if (!target.keys) {
         body = payload;
@@ -87,6 +100,20 @@ export class WebPushProvider implements PushProvider {
     if (res.status === 429 || res.status >= 500)
       return { kind: 'retry', afterMs: parseRetryAfter(res.headers['retry-after']), reason: `HTTP ${res.status}` };
     return { kind: 'failed', reason: `HTTP ${res.status}` };
+  }
+
+  /** `vapid t=<JWT>, k=<public key>` for the push service at `origin`, signed at most once per ~11 hours. */
+  private vapidAuthorization(origin: string): string {
+    const now = Math.floor(Date.now() / 1000);
+    const cached = this.vapidHeaders.get(origin);
+    if (cached && cached.exp - now > VAPID_JWT_MIN_LEFT_SECONDS) return cached.authorization;
+    const v = this.vapidDetails!;
+    const exp = now + VAPID_JWT_LIFETIME_SECONDS;
+    const authorization = webpush.getVapidHeaders(origin, v.subject, v.publicKey, v.privateKey, 'aes128gcm', exp).Authorization;
+    this.vapidHeaders.delete(origin);
+    if (this.vapidHeaders.size >= MAX_VAPID_ORIGINS) this.vapidHeaders.delete(this.vapidHeaders.keys().next().value!);
+    this.vapidHeaders.set(origin, { authorization, exp });
+    return authorization;
   }
 
   async close(): Promise<void> {
