@@ -7,6 +7,7 @@ import { Migration20261125000002_keys } from './Migration20261125000002_keys.js'
 import { Migration20261125000003_messaging } from './Migration20261125000003_messaging.js';
 import { Migration20261125000004_calls } from './Migration20261125000004_calls.js';
 import { Migration20261125000005_attachments } from './Migration20261125000005_attachments.js';
+import { Migration20261201000001_push_targets } from './Migration20261201000001_push_targets.js';
 
 export const migrationsList = [
   { name: 'Migration20261125000001_accounts', class: Migration20261125000001_accounts },
@@ -14,4 +15,5 @@ export const migrationsList = [
   { name: 'Migration20261125000003_messaging', class: Migration20261125000003_messaging },
   { name: 'Migration20261125000004_calls', class: Migration20261125000004_calls },
   { name: 'Migration20261125000005_attachments', class: Migration20261125000005_attachments },
+  { name: 'Migration20261201000001_push_targets', class: Migration20261201000001_push_targets },
 ];

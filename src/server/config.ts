@@ -2,6 +2,8 @@
  * Server configuration, read from environment variables. Every variable is listed in the README with its
  * default; a bad value stops start-up with a message that names the variable.
  */
+import { createECDH, createPrivateKey, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 
 export interface ExternalAuthConfig {
   /** HS256 shared secret of an external identity provider. */
@@ -10,6 +12,38 @@ export interface ExternalAuthConfig {
   jwksUrl?: string;
   issuer?: string;
   audience?: string;
+}
+
+/** VAPID (RFC 8292) application server keys, base64url: public = uncompressed P-256 point, private = 32-byte scalar. */
+export interface VapidKeys {
+  publicKey: string;
+  privateKey: string;
+}
+
+/** The fields of a Google service-account JSON key that the FCM HTTP v1 OAuth2 flow uses. */
+export interface FcmServiceAccount {
+  projectId: string;
+  clientEmail: string;
+  privateKeyId?: string;
+  /** The account's RSA key (signs the RS256 grant). */
+  privateKey: KeyObject;
+  /** Where the JWT bearer grant goes (RFC 7523), from the JSON's `token_uri`. */
+  tokenUri: string;
+}
+
+export interface PushConfig {
+  /** PUSH_DEBOUNCE_MS (default 3000): at most one message push per device in this window (calls bypass it). */
+  debounceMs: number;
+  /** VAPID_PUBLIC_KEY + VAPID_PRIVATE_KEY; unset: Web Push is off unless keys are generated (embedded setup). */
+  vapid?: VapidKeys;
+  /** VAPID_SUBJECT: the `sub` claim, a mailto: or https: contact of the operator. */
+  vapidSubject?: string;
+  /** FCM_SERVICE_ACCOUNT_FILE or FCM_SERVICE_ACCOUNT_JSON; unset: FCM is off. */
+  fcm?: { serviceAccount: FcmServiceAccount; apiUrl: string };
+  /** APNS_KEY_FILE + APNS_KEY_ID + APNS_TEAM_ID; unset: APNs is off. `host` (APNS_HOST) overrides the per-environment host. */
+  apns?: { key: KeyObject; keyId: string; teamId: string; host?: string };
+  /** Tests only (no variable): Web Push endpoints may be http:// loopback URLs (real endpoints are https). */
+  allowLoopbackEndpoints: boolean;
 }
 
 export interface Config {
@@ -82,6 +116,8 @@ export interface Config {
    * explorer, served from this server's own assets (src/server/http/explorer.ts).
    */
   graphiql: boolean;
+  /** Push providers and the notifier (src/server/push); each provider is off unless configured. */
+  push: PushConfig;
 }
 
 export class ConfigError extends Error {
@@ -130,6 +166,144 @@ function bool(env: Env, name: string, def: boolean): boolean {
   if (TRUE_WORDS.includes(v)) return true;
   if (FALSE_WORDS.includes(v)) return false;
   throw new ConfigError(name, `expected true or false, got "${raw}"`);
+}
+
+const LOOPBACK_HOSTS = ['127.0.0.1', '[::1]', 'localhost'];
+
+/** An https URL, or http to a loopback host (a local test peer or proxy). Returns it without a trailing slash. */
+function serviceUrl(name: string, raw: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'is not a valid URL');
+  }
+  const loopbackHttp = parsed.protocol === 'http:' && LOOPBACK_HOSTS.includes(parsed.hostname);
+  if (parsed.protocol !== 'https:' && !loopbackHttp) {
+    throw new ConfigError(name, `expected an https URL (http only to a loopback host), got "${raw}"`);
+  }
+  if (parsed.username || parsed.password || parsed.search || parsed.hash) {
+    throw new ConfigError(name, 'must not carry credentials, a query or a fragment');
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+function readConfigFile(name: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(name, `cannot read "${path}": ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+function base64urlBytes(name: string, raw: string, length: number): Buffer {
+  if (!/^[A-Za-z0-9_-]+={0,2}$/.test(raw)) throw new ConfigError(name, 'expected base64url');
+  const bytes = Buffer.from(raw, 'base64url');
+  if (bytes.length !== length) throw new ConfigError(name, `expected ${length} bytes, got ${bytes.length}`);
+  return bytes;
+}
+
+function loadVapid(env: Env): { vapid?: VapidKeys; vapidSubject?: string } {
+  const publicKey = env.VAPID_PUBLIC_KEY || undefined;
+  const privateKey = env.VAPID_PRIVATE_KEY || undefined;
+  const subject = env.VAPID_SUBJECT || undefined;
+  if (subject !== undefined && !/^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+)$/.test(subject)) {
+    throw new ConfigError('VAPID_SUBJECT', `expected a mailto: address or an https: URL (RFC 8292), got "${subject}"`);
+  }
+  if (!publicKey && !privateKey) return { vapidSubject: subject };
+  if (!publicKey || !privateKey) {
+    throw new ConfigError(publicKey ? 'VAPID_PRIVATE_KEY' : 'VAPID_PUBLIC_KEY', 'VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY must be set together');
+  }
+  if (!subject) throw new ConfigError('VAPID_SUBJECT', 'required with VAPID keys: a mailto: or https: contact for push services');
+  const pub = base64urlBytes('VAPID_PUBLIC_KEY', publicKey, 65);
+  const priv = base64urlBytes('VAPID_PRIVATE_KEY', privateKey, 32);
+  const ecdh = createECDH('prime256v1');
+  try {
+    ecdh.setPrivateKey(priv);
+  } catch {
+    throw new ConfigError('VAPID_PRIVATE_KEY', 'is not a valid P-256 private key');
+  }
+  if (!ecdh.getPublicKey().equals(pub)) throw new ConfigError('VAPID_PUBLIC_KEY', 'does not belong to VAPID_PRIVATE_KEY');
+  return { vapid: { publicKey, privateKey }, vapidSubject: subject };
+}
+
+function loadFcm(env: Env): PushConfig['fcm'] {
+  const file = env.FCM_SERVICE_ACCOUNT_FILE || undefined;
+  const inline = env.FCM_SERVICE_ACCOUNT_JSON || undefined;
+  const apiUrl = serviceUrl('FCM_API_URL', env.FCM_API_URL || 'https://fcm.googleapis.com');
+  if (file && inline) throw new ConfigError('FCM_SERVICE_ACCOUNT_JSON', 'set FCM_SERVICE_ACCOUNT_FILE or FCM_SERVICE_ACCOUNT_JSON, not both');
+  if (!file && !inline) return undefined;
+  const name = file ? 'FCM_SERVICE_ACCOUNT_FILE' : 'FCM_SERVICE_ACCOUNT_JSON';
+  let json: Record<string, unknown>;
+  try {
+    json = JSON.parse(file ? readConfigFile(name, file) : inline!);
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    throw new ConfigError(name, 'is not valid JSON');
+  }
+  const field = (key: string): string => {
+    const v = json?.[key];
+    if (typeof v !== 'string' || v === '') throw new ConfigError(name, `service account JSON lacks "${key}"`);
+    return v;
+  };
+  if (json?.type !== 'service_account') throw new ConfigError(name, 'expected a service account key ("type": "service_account")');
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey(field('private_key'));
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    throw new ConfigError(name, '"private_key" is not a private key in PEM');
+  }
+  if (privateKey.asymmetricKeyType !== 'rsa') throw new ConfigError(name, '"private_key" is not an RSA key');
+  const projectId = field('project_id');
+  if (!/^[a-z][a-z0-9-]{4,61}[a-z0-9]$/.test(projectId)) throw new ConfigError(name, `"project_id" is not a Google Cloud project id: "${projectId}"`);
+  return {
+    serviceAccount: {
+      projectId,
+      clientEmail: field('client_email'),
+      privateKeyId: typeof json.private_key_id === 'string' ? json.private_key_id : undefined,
+      privateKey,
+      tokenUri: serviceUrl(`${name} token_uri`, field('token_uri')),
+    },
+    apiUrl,
+  };
+}
+
+/** Apple's key ids and team ids are 10 characters, upper-case letters and digits. */
+const APPLE_ID = /^[A-Z0-9]{10}$/;
+
+function loadApns(env: Env): PushConfig['apns'] {
+  const file = env.APNS_KEY_FILE || undefined;
+  const keyId = env.APNS_KEY_ID || undefined;
+  const teamId = env.APNS_TEAM_ID || undefined;
+  const host = env.APNS_HOST ? serviceUrl('APNS_HOST', env.APNS_HOST) : undefined;
+  if (!file && !keyId && !teamId) return undefined;
+  if (!file) throw new ConfigError('APNS_KEY_FILE', 'required with APNS_KEY_ID and APNS_TEAM_ID');
+  if (!keyId) throw new ConfigError('APNS_KEY_ID', 'required with APNS_KEY_FILE');
+  if (!teamId) throw new ConfigError('APNS_TEAM_ID', 'required with APNS_KEY_FILE');
+  if (!APPLE_ID.test(keyId)) throw new ConfigError('APNS_KEY_ID', `expected the 10-character key id, got "${keyId}"`);
+  if (!APPLE_ID.test(teamId)) throw new ConfigError('APNS_TEAM_ID', `expected the 10-character team id, got "${teamId}"`);
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(readConfigFile('APNS_KEY_FILE', file));
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    throw new ConfigError('APNS_KEY_FILE', 'is not a PEM private key (the .p8 file from Apple)');
+  }
+  if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+    throw new ConfigError('APNS_KEY_FILE', 'expected a P-256 (ES256) key, as Apple issues .p8 keys');
+  }
+  return { key, keyId, teamId, host };
+}
+
+function loadPush(env: Env): PushConfig {
+  return {
+    debounceMs: int(env, 'PUSH_DEBOUNCE_MS', 3_000, 0, 600_000),
+    ...loadVapid(env),
+    fcm: loadFcm(env),
+    apns: loadApns(env),
+    allowLoopbackEndpoints: false,
+  };
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -209,5 +383,6 @@ export function loadConfig(env: Env = process.env): Config {
     preKeyFetchBurst: int(env, 'PREKEY_FETCH_BURST', 6, 1, 100_000),
     preKeyFetchRefillSeconds: int(env, 'PREKEY_FETCH_REFILL_SECONDS', 600, 1, 86_400),
     graphiql: bool(env, 'GRAPHIQL', env.NODE_ENV !== 'production'),
+    push: loadPush(env),
   };
 }

@@ -6,5 +6,6 @@ import { Call, CallParticipant } from '../calls/call.entity.js';
 import { Attachment, MessageAttachment } from '../attachments/attachment.entity.js';
 import { DevicePreKeyState, KyberPreKey, OneTimePreKey, SignedPreKey } from '../keys/keys.entity.js';
 import { RateLimitBucket } from '../ratelimit/rate-limit.entity.js';
+import { PushTarget } from '../push/push-target.entity.js';
 
-export const entities = [User, Device, DeviceLinkCode, SignedPreKey, OneTimePreKey, KyberPreKey, DevicePreKeyState, RateLimitBucket, Conversation, ConversationMember, Message, Envelope, MessageReceipt, MessageReaction, Call, CallParticipant, Attachment, MessageAttachment];
+export const entities = [User, Device, DeviceLinkCode, SignedPreKey, OneTimePreKey, KyberPreKey, DevicePreKeyState, RateLimitBucket, Conversation, ConversationMember, Message, Envelope, MessageReceipt, MessageReaction, Call, CallParticipant, Attachment, MessageAttachment, PushTarget];
