@@ -34,6 +34,11 @@ export interface MessageContent {
   replyTo: string | null;
   /** Sender's clock, ms since epoch (the server's time is on the envelope). */
   sentAt: number;
+  /**
+   * A control message: delete for everyone the message `messageId` (which this sender sent). Carried end to
+   * end encrypted, so every recipient device (and the sender's other devices) drop it from their local store.
+   */
+  delete?: { messageId: string };
   /** Fields a newer sender wrote that this version does not know. */
   unknown?: Record<string, unknown>;
 }
@@ -45,10 +50,15 @@ export class ContentError extends Error {
   }
 }
 
-const KNOWN = new Set(['v', 'body', 'attachments', 'replyTo', 'sentAt']);
+const KNOWN = new Set(['v', 'body', 'attachments', 'replyTo', 'sentAt', 'delete']);
 
-export function createContent(body: string, opts: { attachments?: AttachmentPointer[]; replyTo?: string | null; sentAt?: number } = {}): MessageContent {
-  return { v: CONTENT_VERSION, body, attachments: opts.attachments ?? [], replyTo: opts.replyTo ?? null, sentAt: opts.sentAt ?? Date.now() };
+export function createContent(
+  body: string,
+  opts: { attachments?: AttachmentPointer[]; replyTo?: string | null; sentAt?: number; delete?: { messageId: string } } = {},
+): MessageContent {
+  const c: MessageContent = { v: CONTENT_VERSION, body, attachments: opts.attachments ?? [], replyTo: opts.replyTo ?? null, sentAt: opts.sentAt ?? Date.now() };
+  if (opts.delete) c.delete = { messageId: opts.delete.messageId };
+  return c;
 }
 
 export function encodeContent(content: MessageContent): Uint8Array {
@@ -62,6 +72,7 @@ export function encodeContent(content: MessageContent): Uint8Array {
     attachments: content.attachments,
     replyTo: content.replyTo ?? null,
     sentAt: content.sentAt,
+    ...(content.delete ? { delete: { messageId: content.delete.messageId } } : {}),
   };
   const json = new TextEncoder().encode(JSON.stringify(obj));
   if (json.length > MAX_CONTENT_BYTES) throw new ContentError(`content is ${json.length} bytes, over ${MAX_CONTENT_BYTES}`);
@@ -86,9 +97,12 @@ export function decodeContent(bytes: Uint8Array): MessageContent {
   if (!Array.isArray(attachments) || !attachments.every(isAttachment)) throw new ContentError('"attachments" malformed');
   if (o.replyTo !== undefined && o.replyTo !== null && typeof o.replyTo !== 'string') throw new ContentError('"replyTo" expected string');
   if (typeof o.sentAt !== 'number' || !Number.isFinite(o.sentAt)) throw new ContentError('"sentAt" expected number');
+  const del = o.delete as { messageId?: unknown } | undefined;
+  if (del !== undefined && (typeof del !== 'object' || del === null || typeof del.messageId !== 'string')) throw new ContentError('"delete" malformed');
   const unknown: Record<string, unknown> = {};
   for (const [k, val] of Object.entries(o)) if (!KNOWN.has(k)) unknown[k] = val;
   const c: MessageContent = { v: o.v as number, body: o.body, attachments, replyTo: (o.replyTo as string | null | undefined) ?? null, sentAt: o.sentAt };
+  if (del) c.delete = { messageId: del.messageId as string };
   if (Object.keys(unknown).length) c.unknown = unknown;
   return c;
 }

@@ -60,6 +60,8 @@ export interface PresenceState {
 export interface ClientEvents extends Record<string, unknown> {
   /** A new message was decrypted and stored (also delivered to `onMessage`). */
   message: StoredMessage;
+  /** A message was deleted for everyone by its sender: the local copy is now a tombstone. */
+  messageDeleted: { messageId: string; conversationId: string };
   /** An envelope arrived, before decryption: exactly what the server holds (for diagnostics and demos). */
   envelope: Envelope;
   /** The inbox stream ended for good (another stream of this device took over, or it was removed). */

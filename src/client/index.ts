@@ -5,6 +5,7 @@ export {
   type RegisterOptions,
   type SendOptions,
   type ClientEvents,
+  type ConversationSummary,
   type Conversation,
   type ConversationEvent,
   type PresenceState,

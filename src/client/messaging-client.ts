@@ -36,7 +36,6 @@ import {
   CreateDeviceLinkCodeDocument,
   CreateDirectConversationDocument,
   CreateGroupDocument,
-  DeleteMessageDocument,
   DevicesDocument,
   LinkDeviceDocument,
   MarkReadDocument,
@@ -63,6 +62,14 @@ import { domainError, Transport } from './transport.js';
 
 export type { ClientEvents, Conversation, ConversationEvent, MessageMeta, MessagingClientOptions, PresenceState, SendOptions } from './context.js';
 export type { Envelope } from './context.js';
+
+/** One row of the conversation list: server state and the newest locally decrypted message. */
+export interface ConversationSummary {
+  conversation: Conversation;
+  unreadCount: number;
+  lastActivityAt: string;
+  lastMessage: StoredMessage | null;
+}
 
 export interface RegisterOptions {
   username: string;
@@ -363,9 +370,37 @@ export class MessagingClient {
     return r;
   }
 
-  /** Decrypted messages of a conversation held by this device, oldest first. */
+  /** Decrypted messages of a conversation held by this device, oldest first (tombstones included, `deleted`). */
   messages(conversationId: string): Promise<StoredMessage[]> {
     return this.store.listMessages(conversationId);
+  }
+
+  /**
+   * A page of the local history of a conversation, newest last: at most `limit` messages before the message
+   * `before` (exclusive), or the newest ones. Reads only this device's store (the server holds no plaintext).
+   */
+  async history(conversationId: string, opts: { limit?: number; before?: string } = {}): Promise<{ messages: StoredMessage[]; hasMore: boolean }> {
+    const all = await this.store.listMessages(conversationId);
+    const end = opts.before ? all.findIndex((m) => m.id === opts.before) : all.length;
+    const upTo = end < 0 ? all.length : end;
+    const limit = Math.max(1, Math.min(opts.limit ?? 50, 500));
+    const start = Math.max(0, upTo - limit);
+    return { messages: all.slice(start, upTo), hasMore: start > 0 };
+  }
+
+  /**
+   * The user's conversations, most recent activity first, each with its unread count and last activity (from
+   * the server) and the newest message this device holds (decrypted locally) for a preview.
+   */
+  async conversationList(first = 50, after?: string): Promise<{ items: ConversationSummary[]; endCursor: string | null; hasNextPage: boolean }> {
+    const page = await this.conversations(first, after);
+    const items = await Promise.all(
+      page.items.map(async (c) => {
+        this.directory.remember(c);
+        return { conversation: c, unreadCount: c.unreadCount, lastActivityAt: c.lastActivityAt, lastMessage: await this.store.latestMessage(c.id) };
+      }),
+    );
+    return { items, endCursor: page.pageInfo.endCursor ?? null, hasNextPage: page.pageInfo.hasNextPage };
   }
 
   // ------------------------------------------------------------------ sending and media
@@ -418,10 +453,13 @@ export class MessagingClient {
     return r;
   }
 
-  async deleteMessage(messageId: string): Promise<MessageMeta> {
-    const r = (await this.transport.request(DeleteMessageDocument, { messageId })).deleteMessage;
-    if (r.__typename !== 'Message') throw domainError(r);
-    return r;
+  /**
+   * Delete for everyone (the sender's own messages): the server tombstones it and purges undelivered copies;
+   * an end-to-end encrypted delete removes it from the local stores of every device that has it (each emits
+   * `messageDeleted`). Returns the server's metadata of the tombstone.
+   */
+  deleteMessage(messageId: string): Promise<MessageMeta> {
+    return this.sender.deleteForEveryone(messageId);
   }
 
   async setTyping(conversationId: string, typing: boolean): Promise<void> {

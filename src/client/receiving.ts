@@ -135,6 +135,7 @@ export class Receiver {
     await events.emit('envelope', env);
     let message: StoredMessage | null = null;
     let isNew = false;
+    let deleted: { messageId: string; conversationId: string } | null = null;
     try {
       await this.sessions.decrypt(sender, env, async (plaintext, commit) => {
         let content;
@@ -143,6 +144,12 @@ export class Receiver {
         } catch (e) {
           await commit(); // the ratchet did advance: keep it, drop the unreadable content
           throw e;
+        }
+        if (content.delete) {
+          deleted = await this.applyDelete(env, content.delete.messageId);
+          await store.markEnvelopeProcessed(env.id);
+          await commit();
+          return;
         }
         message = {
           id: env.messageId,
@@ -187,7 +194,37 @@ export class Receiver {
       await opts.onMessage?.(message);
       await events.emit('message', message);
     }
+    if (deleted) await events.emit('messageDeleted', deleted);
     this.pendingAcks.push(env.id);
+  }
+
+  /**
+   * A remote delete (delete for everyone): only the message's own sender may delete it. The local copy
+   * becomes a tombstone; when the delete arrives before the message, the tombstone is stored first and the
+   * message, should it still come, is then dropped as already stored.
+   */
+  private async applyDelete(env: Envelope, messageId: string): Promise<{ messageId: string; conversationId: string } | null> {
+    const { store } = this.ctx;
+    const target = await store.getMessage(messageId);
+    if (target && (target.senderUserId !== env.senderUserId || target.conversationId !== env.conversationId)) return null;
+    if (target?.deleted) return null;
+    const tombstone: StoredMessage = {
+      ...(target ?? {
+        id: messageId,
+        conversationId: env.conversationId,
+        senderUserId: env.senderUserId,
+        senderDeviceId: env.senderDeviceId,
+        envelopeId: null,
+        serverMessageId: messageId,
+        timestamp: env.createdAt,
+        outgoing: env.senderUserId === this.ctx.credentials.userId,
+      }),
+      content: { ...(target?.content ?? { v: 1, sentAt: 0, replyTo: null }), body: '', attachments: [] },
+      deleted: true,
+    };
+    if (target) await store.replaceMessage(tombstone);
+    else await store.saveMessage(tombstone);
+    return { messageId, conversationId: env.conversationId };
   }
 
   private async flushAcks(): Promise<void> {

@@ -11,7 +11,7 @@ import { type AttachmentPointer, createContent, encodeContent } from './content.
 import type { ClientContext, SendOptions } from './context.js';
 import type { Directory } from './directory.js';
 import { ClientError } from './errors.js';
-import { type ContentType, SendMessageDocument } from './generated/graphql.js';
+import { type ContentType, DeleteMessageDocument, SendMessageDocument } from './generated/graphql.js';
 import { Serial } from './serial.js';
 import type { Sessions } from './sessions.js';
 import type { StoredMessage } from './stores/types.js';
@@ -58,9 +58,34 @@ export class Sender {
     });
   }
 
-  private async send(conversationId: string, body: string, opts: SendOptions): Promise<StoredMessage> {
+  /**
+   * Delete for everyone (own messages only): the server tombstones the message and drops its undelivered
+   * envelopes; an end-to-end encrypted delete then reaches every device that already has it (the recipients'
+   * and the user's own other devices), which drop it from their local stores. The local copy becomes a tombstone.
+   */
+  deleteForEveryone(messageId: string) {
+    return this.order.run(async () => {
+      const { transport, store, events } = this.ctx;
+      const r = (await transport.request(DeleteMessageDocument, { messageId })).deleteMessage;
+      if (r.__typename !== 'Message') throw domainError(r);
+      await this.send(r.conversationId, '', { delete: { messageId } }, false);
+      const local = await store.getMessage(messageId);
+      if (local && !local.deleted) {
+        await store.replaceMessage({ ...local, content: { ...local.content, body: '', attachments: [] }, deleted: true });
+        await events.emit('messageDeleted', { messageId, conversationId: r.conversationId });
+      }
+      return r;
+    });
+  }
+
+  private async send(
+    conversationId: string,
+    body: string,
+    opts: SendOptions & { delete?: { messageId: string } },
+    keep = true,
+  ): Promise<StoredMessage> {
     const { transport, store, credentials } = this.ctx;
-    const content = createContent(body, { replyTo: opts.replyTo ?? null, attachments: opts.attachments, sentAt: this.ctx.now() });
+    const content = createContent(body, { replyTo: opts.replyTo ?? null, attachments: opts.attachments, sentAt: this.ctx.now(), delete: opts.delete });
     const plaintext = encodeContent(content);
     const clientMessageId = randomId();
     for (let attempt = 0; ; attempt++) {
@@ -94,7 +119,8 @@ export class Sender {
           timestamp: r.createdAt,
           outgoing: true,
         };
-        await store.saveMessage(stored);
+        // a control message (a delete) is not a message the user sees
+        if (keep) await store.saveMessage(stored);
         return stored;
       }
       if (r.__typename === 'MismatchedDevicesError' || r.__typename === 'StaleDevicesError') {

@@ -210,7 +210,7 @@ export type MyDevicesChangedSubscriptionVariables = Exact<{ [key: string]: never
 
 export type MyDevicesChangedSubscription = { myDevicesChanged: Array<{ id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null }> };
 
-export type ConversationFieldsFragment = { id: string, kind: ConversationKind, name: string | null, createdAt: string, lastMessageAt: string | null, unreadCount: number, disappearingSeconds: number | null, participants: Array<{ userId: string, user: { id: string, username: string, displayName: string, devices: Array<{ id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null }> } }> };
+export type ConversationFieldsFragment = { id: string, kind: ConversationKind, name: string | null, avatarUrl: string | null, createdAt: string, lastMessageAt: string | null, lastActivityAt: string, unreadCount: number, muted: boolean, disappearingSeconds: number | null, participants: Array<{ userId: string, user: { id: string, username: string, displayName: string, avatarUrl: string | null, devices: Array<{ id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null }> } }> };
 
 export type CreateDirectConversationMutationVariables = Exact<{
   userId: string;
@@ -218,7 +218,7 @@ export type CreateDirectConversationMutationVariables = Exact<{
 
 
 export type CreateDirectConversationMutation = { createDirectConversation:
-    | { __typename: 'Conversation', id: string, kind: ConversationKind, name: string | null, createdAt: string, lastMessageAt: string | null, unreadCount: number, disappearingSeconds: number | null, participants: Array<{ userId: string, user: { id: string, username: string, displayName: string, devices: Array<{ id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null }> } }> }
+    | { __typename: 'Conversation', id: string, kind: ConversationKind, name: string | null, avatarUrl: string | null, createdAt: string, lastMessageAt: string | null, lastActivityAt: string, unreadCount: number, muted: boolean, disappearingSeconds: number | null, participants: Array<{ userId: string, user: { id: string, username: string, displayName: string, avatarUrl: string | null, devices: Array<{ id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null }> } }> }
     | { __typename: 'InvalidInputError', code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
    };
@@ -229,7 +229,7 @@ export type CreateGroupMutationVariables = Exact<{
 
 
 export type CreateGroupMutation = { createGroup:
-    | { __typename: 'Conversation', id: string, kind: ConversationKind, name: string | null, createdAt: string, lastMessageAt: string | null, unreadCount: number, disappearingSeconds: number | null, participants: Array<{ userId: string, user: { id: string, username: string, displayName: string, devices: Array<{ id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null }> } }> }
+    | { __typename: 'Conversation', id: string, kind: ConversationKind, name: string | null, avatarUrl: string | null, createdAt: string, lastMessageAt: string | null, lastActivityAt: string, unreadCount: number, muted: boolean, disappearingSeconds: number | null, participants: Array<{ userId: string, user: { id: string, username: string, displayName: string, avatarUrl: string | null, devices: Array<{ id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null }> } }> }
     | { __typename: 'InvalidInputError', code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
    };
@@ -240,7 +240,7 @@ export type ConversationQueryVariables = Exact<{
 
 
 export type ConversationQuery = { conversation:
-    | { __typename: 'Conversation', id: string, kind: ConversationKind, name: string | null, createdAt: string, lastMessageAt: string | null, unreadCount: number, disappearingSeconds: number | null, participants: Array<{ userId: string, user: { id: string, username: string, displayName: string, devices: Array<{ id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null }> } }> }
+    | { __typename: 'Conversation', id: string, kind: ConversationKind, name: string | null, avatarUrl: string | null, createdAt: string, lastMessageAt: string | null, lastActivityAt: string, unreadCount: number, muted: boolean, disappearingSeconds: number | null, participants: Array<{ userId: string, user: { id: string, username: string, displayName: string, avatarUrl: string | null, devices: Array<{ id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null }> } }> }
     | { __typename: 'NotFoundError', code: string, message: string }
    };
 
@@ -251,7 +251,7 @@ export type ConversationsQueryVariables = Exact<{
 
 
 export type ConversationsQuery = { conversations:
-    | { __typename: 'ConversationPage', items: Array<{ id: string, kind: ConversationKind, name: string | null, createdAt: string, lastMessageAt: string | null, unreadCount: number, disappearingSeconds: number | null, participants: Array<{ userId: string, user: { id: string, username: string, displayName: string, devices: Array<{ id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null }> } }> }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } }
+    | { __typename: 'ConversationPage', items: Array<{ id: string, kind: ConversationKind, name: string | null, avatarUrl: string | null, createdAt: string, lastMessageAt: string | null, lastActivityAt: string, unreadCount: number, muted: boolean, disappearingSeconds: number | null, participants: Array<{ userId: string, user: { id: string, username: string, displayName: string, avatarUrl: string | null, devices: Array<{ id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null }> } }> }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } }
     | { __typename: 'InvalidInputError', code: string, message: string }
    };
 
@@ -477,9 +477,12 @@ export const ConversationFieldsFragmentDoc = new TypedDocumentString(`
   id
   kind
   name
+  avatarUrl
   createdAt
   lastMessageAt
+  lastActivityAt
   unreadCount
+  muted
   disappearingSeconds
   participants {
     userId
@@ -487,6 +490,7 @@ export const ConversationFieldsFragmentDoc = new TypedDocumentString(`
       id
       username
       displayName
+      avatarUrl
       devices {
         ...DeviceFields
       }
@@ -824,9 +828,12 @@ fragment ConversationFields on Conversation {
   id
   kind
   name
+  avatarUrl
   createdAt
   lastMessageAt
+  lastActivityAt
   unreadCount
+  muted
   disappearingSeconds
   participants {
     userId
@@ -834,6 +841,7 @@ fragment ConversationFields on Conversation {
       id
       username
       displayName
+      avatarUrl
       devices {
         ...DeviceFields
       }
@@ -867,9 +875,12 @@ fragment ConversationFields on Conversation {
   id
   kind
   name
+  avatarUrl
   createdAt
   lastMessageAt
+  lastActivityAt
   unreadCount
+  muted
   disappearingSeconds
   participants {
     userId
@@ -877,6 +888,7 @@ fragment ConversationFields on Conversation {
       id
       username
       displayName
+      avatarUrl
       devices {
         ...DeviceFields
       }
@@ -910,9 +922,12 @@ fragment ConversationFields on Conversation {
   id
   kind
   name
+  avatarUrl
   createdAt
   lastMessageAt
+  lastActivityAt
   unreadCount
+  muted
   disappearingSeconds
   participants {
     userId
@@ -920,6 +935,7 @@ fragment ConversationFields on Conversation {
       id
       username
       displayName
+      avatarUrl
       devices {
         ...DeviceFields
       }
@@ -959,9 +975,12 @@ fragment ConversationFields on Conversation {
   id
   kind
   name
+  avatarUrl
   createdAt
   lastMessageAt
+  lastActivityAt
   unreadCount
+  muted
   disappearingSeconds
   participants {
     userId
@@ -969,6 +988,7 @@ fragment ConversationFields on Conversation {
       id
       username
       displayName
+      avatarUrl
       devices {
         ...DeviceFields
       }

@@ -245,6 +245,22 @@ export class KeyValueClientStore implements ClientStore {
     }
     return out;
   }
+  async latestMessage(conversationId: string): Promise<StoredMessage | null> {
+    const keys = (await this.kv.keys(`msg/${safe(conversationId)}/`)).sort();
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const m = parse<StoredMessage>(await this.kv.get(keys[i]));
+      if (m) return m;
+    }
+    return null;
+  }
+  async replaceMessage(m: StoredMessage): Promise<boolean> {
+    return this.serial(async () => {
+      const where = parse<string>(await this.kv.get(`msgid/${safe(m.id)}`));
+      if (!where) return false;
+      await this.kv.set(`msg/${where}`, json(m));
+      return true;
+    });
+  }
   async hasProcessedEnvelope(envelopeId: string): Promise<boolean> {
     return (await this.kv.get(`env/${safe(envelopeId)}`)) !== null;
   }

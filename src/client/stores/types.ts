@@ -64,6 +64,8 @@ export interface StoredMessage {
   /** Server time (ISO) or our send time. */
   timestamp: string;
   outgoing: boolean;
+  /** Deleted for everyone by its sender: a tombstone (its content is emptied). */
+  deleted?: boolean;
 }
 
 export interface MessageStore {
@@ -72,6 +74,10 @@ export interface MessageStore {
   getMessage(id: string): Promise<StoredMessage | null>;
   /** Messages of one conversation, oldest first (by arrival order). */
   listMessages(conversationId: string): Promise<StoredMessage[]>;
+  /** The newest message of one conversation (by arrival order), or null. */
+  latestMessage(conversationId: string): Promise<StoredMessage | null>;
+  /** Overwrites a stored message in place (same id, same position); false when there is none. */
+  replaceMessage(message: StoredMessage): Promise<boolean>;
   /** Whether an envelope was already processed (decrypted and stored, or deliberately dropped). */
   hasProcessedEnvelope(envelopeId: string): Promise<boolean>;
   markEnvelopeProcessed(envelopeId: string): Promise<void>;

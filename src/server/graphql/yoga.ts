@@ -74,7 +74,8 @@ export function createGraphQLServer(services: Services): GraphQLServer {
     },
     plugins: [
       EnvelopArmorPlugin({
-        maxDepth: { n: config.maxDepth },
+        // fragments do not add depth (the SDK's own operations use fragments freely)
+        maxDepth: { n: config.maxDepth, flattenFragments: true },
         costLimit: { maxCost: config.maxCost },
         maxAliases: { n: config.maxAliases },
         maxTokens: { n: config.maxTokens },
