@@ -3,11 +3,11 @@
  * the bare floors (bench/e2e/floor-server.ts), each a child process on the run's own database.
  */
 import { randomUUID } from 'node:crypto';
-import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { spawnChild } from '../lib/child.js';
 import { openClient } from '../lib/database.js';
 import { ringPairs, seedPopulation, spawnRelay } from '../lib/relay.js';
+import { openRelaySocket } from '../lib/relay-socket.js';
 import type { SimDevice, Target } from './loadgen.js';
 
 export type FloorMode = 'group' | 'cte';
@@ -99,7 +99,6 @@ export async function floorTarget(databaseUrl: string, mode: FloorMode, prefill:
 
 const SEND = `mutation($input: SendMessageInput!) { sendMessage(input: $input) { __typename ... on Error { code message } } }`;
 const ACK = `mutation($ids: [ID!]!) { acknowledgeEnvelopes(ids: $ids) { __typename ... on Error { code message } } }`;
-const INBOX = `subscription { inbox { __typename ... on Envelope { id ciphertext } } }`;
 
 /**
  * This server, spawned as `src/server/main.ts` on the run's database, with `n` seeded devices in a ring of
@@ -125,58 +124,11 @@ export async function oursTarget(databaseUrl: string, n: number, prefill: number
     serverPid: () => child.pid,
     serverRss: () => child.rss(),
     async connect(index, onEnvelope): Promise<SimDevice> {
-      const token = await pop.token(index);
-      let broken: (err: unknown) => void;
-      const failed = new Promise<never>((_, reject) => {
-        broken = reject;
-      });
-      failed.catch(() => {});
-      const client = createClient({
-        url: `ws://127.0.0.1:${child.port}/graphql`,
-        webSocketImpl: WebSocket,
-        lazy: false,
-        retryAttempts: 0,
-        onNonLazyError: (e) => broken(e),
-        on: { closed: (e) => broken(new Error(`socket of device ${index} closed (${(e as { code?: number })?.code})`)) },
-        connectionParams: { authorization: `Bearer ${token}` },
-      });
-      let drained!: () => void;
-      const ready = new Promise<void>((r) => {
-        drained = r;
-      });
-      client.subscribe<{ inbox: { __typename: string; id?: string; ciphertext?: string } }>(
-        { query: INBOX },
-        {
-          next: (v) => {
-            const item = v.data?.inbox;
-            if (item?.__typename === 'Envelope') onEnvelope(item.id!, new Uint8Array(Buffer.from(item.ciphertext!, 'base64')));
-            else if (item?.__typename === 'InboxDrained') drained();
-            else broken(new Error(`inbox of device ${index}: ${JSON.stringify(v.errors ?? item)}`));
-          },
-          error: (e) => broken(e),
-          complete: () => broken(new Error(`inbox of device ${index} completed`)),
-        },
-      );
-      await Promise.race([ready, failed]);
-      /** One mutation over the socket; resolves when its result has the expected type. */
-      const mutate = (query: string, variables: Record<string, unknown>, expect: string) =>
-        new Promise<void>((resolve, reject) => {
-          let failure: unknown = new Error('no result');
-          client.subscribe<Record<string, { __typename: string }>>(
-            { query, variables },
-            {
-              next: (v) => {
-                const r = v.data && Object.values(v.data)[0];
-                failure = v.errors || !r || r.__typename !== expect ? (v.errors ?? r) : undefined;
-              },
-              error: reject,
-              complete: () => (failure ? reject(new Error(JSON.stringify(failure))) : resolve()),
-            },
-          );
-        });
+      const socket = openRelaySocket({ port: child.port, token: await pop.token(index), onEnvelope: (e) => onEnvelope(e.id, e.ciphertext) });
+      await socket.ready;
       return {
-        send: (to, payload) =>
-          mutate(
+        send: async (to, payload) => {
+          await socket.mutate(
             SEND,
             {
               input: {
@@ -187,9 +139,12 @@ export async function oursTarget(databaseUrl: string, n: number, prefill: number
               },
             },
             'Message',
-          ),
-        ack: (ids) => mutate(ACK, { ids }, 'AcknowledgeResult'),
-        close: () => client.dispose() as Promise<void>,
+          );
+        },
+        ack: async (ids) => {
+          await socket.mutate(ACK, { ids }, 'AcknowledgeResult');
+        },
+        close: () => socket.dispose(),
       };
     },
     async pendingEnvelopes() {
