@@ -31,6 +31,8 @@ export interface SpawnOptions {
   env: Record<string, string>;
   /** Extra node arguments before SERVER_NODE_ARGS. */
   nodeArgs?: string[];
+  /** Every output line (stdout and stderr), for a child that reports more than its port. */
+  onLine?: (line: string) => void;
 }
 
 /** Resident set size of a process, bytes (0 if it is gone). */
@@ -93,6 +95,7 @@ export function spawnChild(opts: SpawnOptions): Promise<Child> {
       if (!ready) reject(new Error(`${opts.name} did not start within ${START_TIMEOUT_MS / 1000} s:\n${tail.join('\n')}`));
     }, START_TIMEOUT_MS);
     const onLine = (line: string) => {
+      opts.onLine?.(line);
       tail.push(line);
       if (tail.length > TAIL_LINES) tail.shift();
       if (ready || !line.startsWith('{')) return;
