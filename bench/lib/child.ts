@@ -31,6 +31,8 @@ export interface SpawnOptions {
   env: Record<string, string>;
   /** Extra node arguments before SERVER_NODE_ARGS. */
   nodeArgs?: string[];
+  /** false: run `script` as plain JavaScript, without the tsx loader. */
+  tsx?: boolean;
   /** Every output line (stdout and stderr), for a child that reports more than its port. */
   onLine?: (line: string) => void;
 }
@@ -59,7 +61,8 @@ export function freePort(): Promise<number> {
 
 export function spawnChild(opts: SpawnOptions): Promise<Child> {
   const extra = process.env.SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const proc: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...extra, '--import', 'tsx', opts.script], {
+  const loader = opts.tsx === false ? [] : ['--import', 'tsx'];
+  const proc: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...extra, ...loader, opts.script], {
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
