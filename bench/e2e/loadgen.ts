@@ -94,16 +94,26 @@ export class Fleet {
 
   constructor(private readonly target: Target) {}
 
-  async connect(n: number, parallel = 50): Promise<void> {
+  /**
+   * Connects devices 0..n-1, `parallel` at a time. `checkpoint` runs once `checkpoint.after` devices are
+   * connected (a memory reading with the first connections' one-time costs behind it).
+   */
+  async connect(n: number, checkpoint?: { after: number; run: () => Promise<void> }, parallel = 50): Promise<void> {
     this.devices = new Array(n);
-    for (let start = 0; start < n; start += parallel) {
-      await Promise.all(
-        Array.from({ length: Math.min(parallel, n - start) }, async (_, k) => {
-          const i = start + k;
-          this.devices[i] = await this.target.connect(i, (id, p) => this.onEnvelope(i, id, p));
-        }),
-      );
-    }
+    const range = async (from: number, to: number) => {
+      for (let start = from; start < to; start += parallel) {
+        await Promise.all(
+          Array.from({ length: Math.min(parallel, to - start) }, async (_, k) => {
+            const i = start + k;
+            this.devices[i] = await this.target.connect(i, (id, p) => this.onEnvelope(i, id, p));
+          }),
+        );
+      }
+    };
+    const first = checkpoint ? Math.min(checkpoint.after, n) : n;
+    await range(0, first);
+    await checkpoint?.run();
+    await range(first, n);
     this.ackTimer = setInterval(() => this.flushAcks(), ACK_FLUSH_MS);
   }
 
