@@ -81,7 +81,10 @@ await runBenchmark(async () => {
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
-    const j = (await res.json()) as { data?: Record<string, { __typename?: string; id?: string; code?: string }>; errors?: { extensions?: { code?: string } }[] };
+    const j = (await res.json()) as {
+      data?: Record<string, { __typename?: string; id?: string; code?: string }>;
+      errors?: { extensions?: { code?: string } }[];
+    };
     if (j.errors?.length) throw new Error(j.errors[0].extensions?.code ?? 'GRAPHQL_ERROR');
     return j.data!;
   };
@@ -174,21 +177,39 @@ await runBenchmark(async () => {
   await server.stop();
   await db.end();
 
-  console.log(`\nbench:abuse on PostgreSQL (database ${database.name}): ${seconds} s per phase, flood of ${values.clients} clients x ${values.aliases} aliased mutations`);
-  console.log(`${'operation'.padEnd(16)} ${'quiet n'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} | ${'flood n'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} | ${'p50 ratio'.padStart(9)} ${'p99 ratio'.padStart(9)} | errors (quiet / flood)`);
+  console.log(
+    `\nbench:abuse on PostgreSQL (database ${database.name}): ${seconds} s per phase, flood of ${values.clients} clients x ${values.aliases} aliased mutations`,
+  );
+  console.log(
+    `${'operation'.padEnd(16)} ${'quiet n'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} | ${'flood n'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} | ${'p50 ratio'.padStart(9)} ${'p99 ratio'.padStart(9)} | errors (quiet / flood)`,
+  );
   for (const op of OPS) {
     const q = quiet[op];
     const f = flooded[op];
-    const errs = (e: Record<string, number>) => Object.entries(e).map(([c, k]) => `${c} ${k}`).join(', ') || '0';
+    const errs = (e: Record<string, number>) =>
+      Object.entries(e)
+        .map(([c, k]) => `${c} ${k}`)
+        .join(', ') || '0';
     console.log(
       `${op.padEnd(16)} ${String(q.latency.n).padStart(7)} ${fmt(q.latency.p50, 1).padStart(8)} ${fmt(q.latency.p99, 1).padStart(8)} | ${String(f.latency.n).padStart(7)} ${fmt(f.latency.p50, 1).padStart(8)} ${fmt(f.latency.p99, 1).padStart(8)} | ${ratio(f.latency.p50, q.latency.p50, 1).padStart(9)} ${ratio(f.latency.p99, q.latency.p99, 1).padStart(9)} | ${errs(q.errors)} / ${errs(f.errors)}`,
     );
   }
   const fr = floodReport as
-    | { requests: number; inFlight: number; status: Record<string, number>; outcomes: Record<string, number>; requestErrors: Record<string, number>; uncodedMessages: string[] }
+    | {
+        requests: number;
+        inFlight: number;
+        status: Record<string, number>;
+        outcomes: Record<string, number>;
+        requestErrors: Record<string, number>;
+        uncodedMessages: string[];
+      }
     | undefined;
   if (!fr) throw new Error('the flood did not report');
-  const list = (m: Record<string, number>) => Object.entries(m).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}: ${v}`).join(', ') || 'none';
+  const list = (m: Record<string, number>) =>
+    Object.entries(m)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(', ') || 'none';
   console.log(
     `\nflood: ${fr.requests} requests sent in ${fmt(floodSeconds, 1)} s, ${fr.requests - fr.inFlight} answered (${fmt((fr.requests - fr.inFlight) / floodSeconds, 1)}/s), ${fr.inFlight} unanswered when it stopped`,
   );

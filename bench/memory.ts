@@ -62,7 +62,15 @@ function smapsBreakdown(pid: number): [string, number][] {
     if (h) {
       const size = parseInt(h[2], 16) - parseInt(h[1], 16);
       const name = h[3];
-      kind = name.startsWith('/') ? 'files (node binary, libraries)' : name ? name : size >= 100 * MiB ? 'WebAssembly memory' : size === 256 * 1024 ? 'V8 heap pages' : 'other anonymous (malloc, stacks, code)';
+      kind = name.startsWith('/')
+        ? 'files (node binary, libraries)'
+        : name
+          ? name
+          : size >= 100 * MiB
+            ? 'WebAssembly memory'
+            : size === 256 * 1024
+              ? 'V8 heap pages'
+              : 'other anonymous (malloc, stacks, code)';
       continue;
     }
     const r = /^Rss:\s+(\d+)/.exec(line);
@@ -101,7 +109,15 @@ await runBenchmark(async () => {
   const bundleDir = await mkdtemp(join('node_modules', '.bench-memory-'));
   onCleanup(() => rm(bundleDir, { recursive: true, force: true }));
   const bundle = join(bundleDir, 'server.mjs');
-  await build({ entryPoints: ['src/server/main.ts'], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: bundle, logLevel: 'warning' });
+  await build({
+    entryPoints: ['src/server/main.ts'],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    outfile: bundle,
+    logLevel: 'warning',
+  });
   results.push(await measure('embedded, restart, no tsx', embeddedEnv, bundle));
   if (!values['skip-reference']) {
     const database = await createBenchDatabase('bench_memory');

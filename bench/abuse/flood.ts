@@ -36,7 +36,8 @@ const count = (m: Record<string, number>, k: string) => {
 function tokenRequest(): string {
   const fields = Array.from(
     { length: aliases },
-    (_, i) => `a${i}: createAccessToken(deviceId: "${randomUUID()}", deviceSecret: "${randomBytes(16).toString('base64url')}") { __typename ... on Error { code } }`,
+    (_, i) =>
+      `a${i}: createAccessToken(deviceId: "${randomUUID()}", deviceSecret: "${randomBytes(16).toString('base64url')}") { __typename ... on Error { code } }`,
   );
   return `mutation { ${fields.join(' ')} }`;
 }

@@ -135,6 +135,5 @@ export function spawnChild(opts: SpawnOptions): Promise<Child> {
         reject(new Error(msg));
       } else fatal(msg);
     });
-
   });
 }

@@ -50,10 +50,10 @@ export async function seedPopulation(db: pg.Client, n: number, pairs: [number, n
   const users = Array.from({ length: n }, () => randomUUID());
   const devices = Array.from({ length: n }, () => randomUUID());
   const run = `b${Date.now().toString(36)}${Math.random().toString(36).slice(2, 5)}`;
-  await db.query(
-    `insert into users (id, username, display_name) select u, $2 || '_' || i, 'bench ' || i from unnest($1::uuid[]) with ordinality as t(u, i)`,
-    [users, run],
-  );
+  await db.query(`insert into users (id, username, display_name) select u, $2 || '_' || i, 'bench ' || i from unnest($1::uuid[]) with ordinality as t(u, i)`, [
+    users,
+    run,
+  ]);
   await db.query(
     `insert into devices (id, user_id, device_id, name, registration_id, identity_key, secret_hash)
      select d, u, 1, 'bench', 1, decode('05' || repeat('11', 32), 'hex'), 'seeded-no-secret'
