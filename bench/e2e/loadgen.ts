@@ -1,178 +1,272 @@
 /**
  * The load generator of `npm run bench:e2e`: N simulated devices over real WebSockets, each paired with the
- * next (device i sends to device i+1 mod N). Every payload carries its send time, so the receiver measures
- * send-to-delivery latency on the same clock. Receivers acknowledge in small batches, as a client would.
+ * next (device i sends to device i+1 mod N). Every payload carries its send time and a message number
+ * unique in the run, so the receiver measures send-to-delivery latency on the same clock and the fleet
+ * knows exactly which confirmed messages arrived (lost), which arrived twice (duplicated), and which
+ * acknowledgements the server confirmed. Receivers acknowledge in small batches, as a client would.
  */
+import type { CpuMeter, CpuSample } from '../lib/cpu.js';
+import { sleep } from '../lib/run.js';
+import { type Latency, latency } from '../lib/stats.js';
+
 export interface SimDevice {
+  /** Resolves once the server confirmed it stored the message; rejects on a refusal or a broken socket. */
   send(to: number, payload: Uint8Array): Promise<void>;
-  ack(ids: string[]): void;
+  /** Resolves once the server confirmed the deletion of these envelopes. */
+  ack(ids: string[]): Promise<void>;
   close(): Promise<void>;
 }
 
 export interface Target {
   name: string;
-  /** Connects device `index`; `onEnvelope` is called for every delivered envelope. */
-  connect(index: number, onEnvelope: (id: string, payload: Uint8Array) => void): Promise<SimDevice>;
-  /** Resident set size of the server process, bytes. */
+  /** 'floor' targets are the bare baselines; ratios are taken against the first floor. */
+  kind: 'ours' | 'floor';
+  serverPid(): number;
   serverRss(): number;
+  /**
+   * Connects device `index` and resolves once its queue was delivered (everything pending when it
+   * connected); `onEnvelope` is called for every delivered envelope.
+   */
+  connect(index: number, onEnvelope: (id: string, payload: Uint8Array) => void): Promise<SimDevice>;
   /** Envelopes still queued on the server. */
   pendingEnvelopes(): Promise<number>;
-  /** Queues `count` envelopes for device `index` while it is offline (where the target supports it). */
-  seedBacklog?(index: number, count: number): Promise<void>;
+  /** Queues `count` envelopes for device `index` while it is offline. */
+  seedBacklog(index: number, count: number): Promise<void>;
   /** Drops whatever is queued for device `index`. */
-  clearQueue?(index: number): Promise<void>;
+  clearQueue(index: number): Promise<void>;
   stop(): Promise<void>;
 }
 
 export interface PhaseResult {
-  sent: number;
-  delivered: number;
+  /** Closed loop: messages kept in flight; open loop: null. */
+  inFlight: number | null;
+  /** Open loop: offered msg/s; closed loop: null. */
+  offered: number | null;
   seconds: number;
+  /** Sends the server confirmed during the phase. */
+  sent: number;
+  /** Envelopes delivered during the phase window, per second. */
   rate: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  errors: number;
+  latency: Latency;
+  sendErrors: number;
+  cpu: CpuSample;
 }
 
-const PAYLOAD_BYTES = 200;
-
-function payload(): Uint8Array {
-  const p = new Uint8Array(PAYLOAD_BYTES);
-  new DataView(p.buffer).setFloat64(0, performance.now());
-  for (let i = 8; i < PAYLOAD_BYTES; i++) p[i] = (i * 31) & 0xff;
-  return p;
+export interface Integrity {
+  confirmed: number;
+  delivered: number;
+  /** Confirmed sends whose message never reached its recipient. */
+  lost: number;
+  /** Deliveries of a message already delivered. */
+  duplicated: number;
+  sendErrors: number;
+  ackErrors: number;
+  /** Envelopes delivered but never confirmed acknowledged when the fleet settled. */
+  unacknowledged: number;
 }
 
-export function percentile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
+export const PAYLOAD_BYTES = 200;
+const ACK_BATCH = 50;
+const ACK_FLUSH_MS = 5;
+const SETTLE_TIMEOUT_MS = 20_000;
 
 export class Fleet {
   devices: SimDevice[] = [];
-  latencies: number[] = [];
-  delivered = 0;
-  seen = new Set<string>();
-  duplicates = 0;
-  private pendingAcks = new Map<number, string[]>();
+  private nextId = 1;
+  private readonly confirmed = new Set<number>();
+  private readonly delivered = new Set<number>();
+  private duplicated = 0;
+  /** Confirmed and not (yet) delivered; a delivery may arrive before its send is confirmed. */
+  private missing = 0;
+  private sendErrors = 0;
+  private ackErrors = 0;
+  private envelopesDelivered = 0;
+  private envelopesAcked = 0;
+  private acksInFlight = 0;
+  private readonly pendingAcks = new Map<number, string[]>();
   private ackTimer?: NodeJS.Timeout;
+  /** Latencies are recorded for messages sent at or after this instant, while `recording`. */
+  private phaseStart = Number.POSITIVE_INFINITY;
+  private recording = false;
+  private phaseLatencies: number[] = [];
+  private windowEnd = 0;
+  private deliveredInWindow = 0;
 
   constructor(private readonly target: Target) {}
 
-  async connect(n: number, parallel = 50): Promise<void> {
+  /**
+   * Connects devices 0..n-1, `parallel` at a time. `checkpoint` runs once `checkpoint.after` devices are
+   * connected (a memory reading with the first connections' one-time costs behind it).
+   */
+  async connect(n: number, checkpoint?: { after: number; run: () => Promise<void> }, parallel = 50): Promise<void> {
     this.devices = new Array(n);
-    for (let start = 0; start < n; start += parallel) {
-      await Promise.all(
-        Array.from({ length: Math.min(parallel, n - start) }, async (_, k) => {
-          const i = start + k;
-          this.devices[i] = await this.target.connect(i, (id, p) => this.onEnvelope(i, id, p));
-        }),
-      );
-    }
-    this.ackTimer = setInterval(() => this.flushAcks(), 5);
+    const range = async (from: number, to: number) => {
+      for (let start = from; start < to; start += parallel) {
+        await Promise.all(
+          Array.from({ length: Math.min(parallel, to - start) }, async (_, k) => {
+            const i = start + k;
+            this.devices[i] = await this.target.connect(i, (id, p) => this.onEnvelope(i, id, p));
+          }),
+        );
+      }
+    };
+    const first = checkpoint ? Math.min(checkpoint.after, n) : n;
+    await range(0, first);
+    await checkpoint?.run();
+    await range(first, n);
+    this.ackTimer = setInterval(() => this.flushAcks(), ACK_FLUSH_MS);
   }
 
-  private onEnvelope(i: number, id: string, p: Uint8Array) {
-    const key = `${i}:${id}`;
-    if (this.seen.has(key)) this.duplicates++;
-    this.seen.add(key);
-    this.delivered++;
-    this.latencies.push(performance.now() - new DataView(p.buffer, p.byteOffset).getFloat64(0));
+  private payload(): { id: number; bytes: Uint8Array } {
+    const id = this.nextId++;
+    const p = new Uint8Array(PAYLOAD_BYTES);
+    const v = new DataView(p.buffer);
+    v.setFloat64(0, performance.now());
+    v.setUint32(8, id);
+    for (let i = 12; i < PAYLOAD_BYTES; i++) p[i] = (i * 31) & 0xff;
+    return { id, bytes: p };
+  }
+
+  private onEnvelope(i: number, envelopeId: string, p: Uint8Array) {
+    const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
+    const sentAt = v.getFloat64(0);
+    const id = v.getUint32(8);
+    const now = performance.now();
+    if (this.delivered.has(id)) this.duplicated++;
+    else {
+      this.delivered.add(id);
+      if (this.confirmed.has(id)) this.missing--;
+    }
+    this.envelopesDelivered++;
+    if (now <= this.windowEnd) this.deliveredInWindow++;
+    if (this.recording && sentAt >= this.phaseStart) this.phaseLatencies.push(now - sentAt);
     let list = this.pendingAcks.get(i);
     if (!list) this.pendingAcks.set(i, (list = []));
-    list.push(id);
-    if (list.length >= 50) this.flushAck(i);
+    list.push(envelopeId);
+    if (list.length >= ACK_BATCH) this.flushAck(i);
   }
 
   private flushAck(i: number) {
     const ids = this.pendingAcks.get(i);
     if (!ids?.length) return;
     this.pendingAcks.set(i, []);
-    this.devices[i].ack(ids);
+    this.acksInFlight++;
+    this.devices[i].ack(ids).then(
+      () => {
+        this.acksInFlight--;
+        this.envelopesAcked += ids.length;
+      },
+      () => {
+        this.acksInFlight--;
+        this.ackErrors++;
+      },
+    );
   }
 
   private flushAcks() {
     for (const i of this.pendingAcks.keys()) this.flushAck(i);
   }
 
+  private async sendOne(i: number): Promise<void> {
+    const { id, bytes } = this.payload();
+    try {
+      await this.devices[i].send((i + 1) % this.devices.length, bytes);
+      this.confirmed.add(id);
+      if (!this.delivered.has(id)) this.missing++;
+    } catch {
+      this.sendErrors++;
+    }
+  }
+
   /** Closed loop: `inFlight` sends outstanding at all times, for `seconds`. */
-  async saturate(seconds: number, inFlight: number): Promise<PhaseResult> {
-    return this.run(seconds, async (deadline, count) => {
-      let errors = 0;
-      await Promise.all(
+  saturate(seconds: number, inFlight: number, cpu?: CpuMeter): Promise<PhaseResult> {
+    const n = this.devices.length;
+    return this.phase(seconds, { inFlight, offered: null }, cpu, (deadline) =>
+      Promise.all(
         Array.from({ length: inFlight }, async (_, w) => {
-          let i = w % this.devices.length;
+          let i = w % n;
           while (performance.now() < deadline) {
-            try {
-              await this.devices[i].send((i + 1) % this.devices.length, payload());
-              count();
-            } catch {
-              errors++;
-            }
-            i = (i + inFlight) % this.devices.length;
+            await this.sendOne(i);
+            i = (i + inFlight) % n;
           }
         }),
-      );
-      return errors;
-    });
+      ),
+    );
   }
 
   /** Open loop: `rate` sends per second spread over the devices, for `seconds`. */
-  async offered(seconds: number, rate: number): Promise<PhaseResult> {
-    return this.run(seconds, async (deadline, count) => {
-      let errors = 0;
-      const inflight: Promise<void>[] = [];
+  offered(seconds: number, rate: number, cpu?: CpuMeter): Promise<PhaseResult> {
+    const n = this.devices.length;
+    return this.phase(seconds, { inFlight: null, offered: rate }, cpu, async (deadline) => {
+      const sends: Promise<void>[] = [];
       const start = performance.now();
       let k = 0;
       while (performance.now() < deadline) {
         const due = Math.floor(((performance.now() - start) / 1000) * rate);
-        while (k < due) {
-          const i = k % this.devices.length;
-          inflight.push(
-            this.devices[i].send((i + 1) % this.devices.length, payload()).then(count, () => {
-              errors++;
-            }),
-          );
-          k++;
-        }
-        await new Promise((r) => setTimeout(r, 1));
+        for (; k < due; k++) sends.push(this.sendOne(k % n));
+        await sleep(1);
       }
-      await Promise.all(inflight);
-      return errors;
+      await Promise.all(sends);
     });
   }
 
-  private async run(seconds: number, body: (deadline: number, count: () => void) => Promise<number>): Promise<PhaseResult> {
-    this.latencies = [];
-    const before = this.delivered;
-    let sent = 0;
+  private async phase(
+    seconds: number,
+    shape: { inFlight: number | null; offered: number | null },
+    cpu: CpuMeter | undefined,
+    body: (deadline: number) => Promise<unknown>,
+  ): Promise<PhaseResult> {
+    await cpu?.start();
+    const confirmed0 = this.confirmed.size;
+    const errors0 = this.sendErrors;
+    this.phaseLatencies = [];
+    this.deliveredInWindow = 0;
     const t0 = performance.now();
-    const errors = await body(t0 + seconds * 1000, () => {
-      sent++;
-    });
-    // wait for the tail to be delivered (bounded)
-    const waitUntil = performance.now() + 10_000;
-    while (this.delivered - before < sent && performance.now() < waitUntil) await new Promise((r) => setTimeout(r, 5));
-    const elapsed = (performance.now() - t0) / 1000;
-    const delivered = this.delivered - before;
-    const sorted = [...this.latencies].sort((a, b) => a - b);
+    this.phaseStart = t0;
+    this.windowEnd = t0 + seconds * 1000;
+    this.recording = true;
+    // CPU is read at the end of the window, while the loop is still running, like the delivery count
+    const cpuSample = sleep(seconds * 1000).then(() => cpu?.stop());
+    await body(this.windowEnd);
+    const sample = await cpuSample;
+    await this.waitDelivered();
+    this.recording = false;
     return {
-      sent,
-      delivered,
-      seconds: elapsed,
-      rate: delivered / Math.max(seconds, elapsed - 0),
-      p50: percentile(sorted, 0.5),
-      p95: percentile(sorted, 0.95),
-      p99: percentile(sorted, 0.99),
-      errors,
+      ...shape,
+      seconds,
+      sent: this.confirmed.size - confirmed0,
+      rate: this.deliveredInWindow / seconds,
+      latency: latency(this.phaseLatencies),
+      sendErrors: this.sendErrors - errors0,
+      cpu: sample ?? { loadgen: Number.NaN, server: Number.NaN, postgres: Number.NaN },
+    };
+  }
+
+  /** Waits (bounded) until every confirmed message has been delivered. */
+  private async waitDelivered(): Promise<void> {
+    const until = performance.now() + SETTLE_TIMEOUT_MS;
+    while (this.missing > 0 && performance.now() < until) await sleep(5);
+  }
+
+  /** Waits for the last deliveries and acknowledgements, then counts what went wrong. */
+  async settle(): Promise<Integrity> {
+    await this.waitDelivered();
+    this.flushAcks();
+    const until = performance.now() + SETTLE_TIMEOUT_MS;
+    while (this.acksInFlight > 0 && performance.now() < until) await sleep(5);
+    return {
+      confirmed: this.confirmed.size,
+      delivered: this.delivered.size,
+      lost: this.missing,
+      duplicated: this.duplicated,
+      sendErrors: this.sendErrors,
+      ackErrors: this.ackErrors,
+      unacknowledged: this.envelopesDelivered - this.envelopesAcked,
     };
   }
 
   async close(): Promise<void> {
     if (this.ackTimer) clearInterval(this.ackTimer);
-    this.flushAcks();
-    await new Promise((r) => setTimeout(r, 200));
     await Promise.all(this.devices.map((d) => d.close()));
   }
 }
