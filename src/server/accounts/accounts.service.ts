@@ -148,6 +148,14 @@ export class AccountsService {
     for (const [key, b] of takes) await this.limiter.take(key, b, 1, op);
   }
 
+  /**
+   * Seconds until this address may try an anonymous credential operation again (0: now). The router asks
+   * before parsing a request without a token, so a flood that spent its budget costs next to nothing.
+   */
+  anonymousRetryAfter(address: string): number {
+    return this.local.retryAfter(`auth:${address}`, this.budgets.auth);
+  }
+
   private hash(secret: string): Promise<string> {
     return this.hashing.run(() => hashDeviceSecret(secret));
   }
