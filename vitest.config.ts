@@ -12,6 +12,9 @@ export default defineConfig({
     hookTimeout: 120_000,
     globalSetup: ['test/global-setup.ts'],
     pool: 'forks',
+    // vitest's default on 2 cores is one worker, so a server test waiting on its database or a socket leaves a
+    // core idle; three workers overlap I/O-bound files with CPU-bound ones (TEST_WORKERS overrides)
+    maxWorkers: Number(process.env.TEST_WORKERS ?? 3),
     execArgv: ['--import', 'tsx'],
   },
 });

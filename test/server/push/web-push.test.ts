@@ -56,7 +56,8 @@ async function subscribedDevice(opts: { script?: ScriptedResponse[]; includeEnve
 
 describe('Web Push notifications', () => {
   it('sends exactly one push, VAPID-signed and decryptable only with the subscription key, for a burst of envelopes to an offline device', async () => {
-    const n = notifier();
+    // a window long enough that the burst (20 envelopes over ~100 ms) fits in it even on a loaded machine
+    const n = notifier(undefined, { debounceMs: 2_000 });
     const { deviceUuid, sub } = await subscribedDevice();
     for (let i = 1; i <= 10; i++) n.notifyEnvelope(deviceUuid, String(i));
     for (let i = 11; i <= 20; i++) {
