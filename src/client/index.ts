@@ -13,6 +13,17 @@ export {
   type MessageMeta,
 } from './messaging-client.js';
 export {
+  CallManager,
+  CALL_SIGNAL_VERSION,
+  MAX_CANDIDATES_PER_SIGNAL,
+  type Call,
+  type CallEvent,
+  type CallMedia,
+  type CallSignalPayload,
+  type IceCandidate,
+  type IncomingCallSignal,
+} from './calls.js';
+export {
   CONTENT_VERSION,
   ContentError,
   createContent,
