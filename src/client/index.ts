@@ -1,4 +1,5 @@
 /** Public entry point of the client SDK (browsers and Node). Node-only helpers are in ./node.ts. */
+export type { AttachmentSendOptions } from './sending.js';
 export {
   MessagingClient,
   type MessagingClientOptions,
@@ -58,5 +59,6 @@ export {
   type EncryptedAttachment,
   encryptAttachment,
   type UploadedAttachment,
+  type UploadProgress,
   uploadAttachment,
 } from './attachments.js';

@@ -31,7 +31,6 @@ import { Directory } from './directory.js';
 import { Emitter } from './emitter.js';
 import { ClientError, type PeerAddress } from './errors.js';
 import {
-  type ContentType,
   ConversationEventsDocument,
   ConversationsDocument,
   CreateDeviceLinkCodeDocument,
@@ -58,7 +57,7 @@ import {
 } from './generated/graphql.js';
 import { DEFAULT_KEY_POLICY, KeyManager } from './keys.js';
 import { Receiver } from './receiving.js';
-import { Sender } from './sending.js';
+import { type AttachmentSendOptions, Sender } from './sending.js';
 import { Sessions } from './sessions.js';
 import type { ClientStore, Credentials, StoredMessage } from './stores/types.js';
 import { AccessTokens } from './tokens.js';
@@ -442,12 +441,12 @@ export class MessagingClient {
    * fresh key), uploads only the ciphertext, and sends a message whose end-to-end encrypted content carries
    * the pointer (attachment id, key, SHA-256 digest, size, MIME type, file name). The server binds the
    * upload to the message (participants may download it; it is deleted with the message) but never sees
-   * the key, the MIME type or the name.
+   * the key, the MIME type or the name. `onUploadProgress` reports the upload (bytes sent, total).
    */
   sendAttachment(
     conversationId: string,
     file: Uint8Array,
-    opts: SendOptions & { contentType: Exclude<ContentType, 'TEXT'>; mimeType: string; fileName?: string; caption?: string },
+    opts: AttachmentSendOptions,
   ): Promise<StoredMessage> {
     return this.sender.sendAttachment(conversationId, file, opts);
   }

@@ -1,7 +1,7 @@
 /**
  * The HTTP routes of one instance: `/graphql` (yoga: queries, mutations, SSE; graphql-ws upgrades are
  * handled in graphql/ws.ts; a browser's GET is the self-hosted explorer when GRAPHIQL is on, its assets
- * under `/explorer/`), `/attachments` (encrypted blobs, streamed), `/health` and `/metrics`.
+ * under `/explorer/`), `/` the web client (web-app.ts, unless WEB_APP_DIR=off), `/attachments` (encrypted blobs, streamed), `/health` and `/metrics`.
  * Request bodies for `/graphql` must declare their length and stay under MAX_BODY_BYTES (411 / 413
  * before a byte is read).
  */
@@ -10,6 +10,7 @@ import { handleAttachmentRequest } from '../attachments/attachments.http.js';
 import type { GraphQLServer } from '../graphql/yoga.js';
 import type { Services } from '../services.js';
 import { createExplorer } from './explorer.js';
+import { createWebApp } from './web-app.js';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
@@ -20,6 +21,7 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
 export function createRouter(services: Services, yoga: GraphQLServer): RequestHandler {
   const { metrics, config, log } = services;
   const explorer = config.graphiql ? createExplorer({ endpoint: '/graphql', title: 'sealed-relay explorer' }) : null;
+  const webApp = config.webAppDir ? createWebApp(config.webAppDir) : null;
   return async (req, res) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
@@ -45,6 +47,7 @@ export function createRouter(services: Services, yoga: GraphQLServer): RequestHa
         res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(await metrics.registry.metrics());
         return;
       }
+      if (webApp && (await webApp.handle(req, res, path))) return;
       if (path === '/') {
         res.writeHead(302, { location: '/graphql' }).end();
         return;
