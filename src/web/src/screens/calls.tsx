@@ -8,6 +8,7 @@ import { useObservable } from '../lib/observable.js';
 
 export function CallsTab({ app, calls }: { app: AppModel; calls: CallController }) {
   useObservable(app);
+  useObservable(calls);
   return (
     <section class="pane-body" aria-labelledby="calls-title">
       <header class="pane-header">

@@ -26,6 +26,7 @@ export function Chat({ app, calls, id }: { app: AppModel; calls: CallController;
   }, [chat]);
   useObservable(chat);
   useObservable(app);
+  useObservable(calls);
   const [info, setInfo] = useState(false);
   const [, tick] = useState(0);
   const list = useRef<HTMLOListElement>(null);
