@@ -42,7 +42,7 @@ export class WebRig {
   origin!: string;
   readonly users: User[] = [];
   private outDir = '';
-  private readonly shots = process.env.UPDATE_SCREENSHOTS === '1' ? SCREENSHOTS : mkdtempSync(join(tmpdir(), 'sr-web-shots-'));
+  private readonly shots = process.env.UPDATE_SCREENSHOTS === '1' ? SCREENSHOTS : join(tmpdir(), `sr-web-shots-${process.pid}`);
 
   async start(config: Parameters<typeof startServer>[0] = {}): Promise<void> {
     const [outDir, browser] = await Promise.all([
@@ -59,11 +59,12 @@ export class WebRig {
     await this.browser?.close();
     await this.server?.stop();
     if (this.outDir) rmSync(this.outDir, { recursive: true, force: true });
+    if (this.shots !== SCREENSHOTS) rmSync(this.shots, { recursive: true, force: true });
   }
 
   /** A new browser (context) with the app open on its welcome screen. */
   async open(username: string, viewport = { width: 1100, height: 760 }): Promise<User> {
-    const context = await this.browser.newContext({ viewport, permissions: ['microphone', 'camera'] });
+    const context = await this.browser.newContext({ viewport, permissions: ['microphone', 'camera'], acceptDownloads: true });
     const foreign = await onlyOrigin(context, this.origin);
     const page = await context.newPage();
     const problems: string[] = [];

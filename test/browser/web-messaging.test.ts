@@ -7,6 +7,7 @@
  * a reload keeps everything (IndexedDB). Nothing in either page loads from another origin, and the page
  * runs under its Content-Security-Policy without a violation.
  */
+import { readFileSync } from 'node:fs';
 import { crc32, deflateSync } from 'node:zlib';
 import jsQR from 'jsqr';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -136,6 +137,30 @@ describeInChromium('the web client in Chromium: messaging', () => {
     expect(await bob.page.locator('.conversation-row .row-preview').count()).toBeGreaterThan(0);
   });
 
+  it('shows upload progress while a file is encrypted and sent; the other side downloads and decrypts it', async () => {
+    // every value the progress bar takes, as the page shows it
+    await alice.page.evaluate(() => {
+      const seen: number[][] = [];
+      Object.assign(window, { progressSeen: seen });
+      new MutationObserver(() => {
+        for (const p of document.querySelectorAll('.upload progress')) seen.push([Number((p as HTMLProgressElement).value), Number((p as HTMLProgressElement).max)]);
+      }).observe(document.body, { subtree: true, childList: true, attributes: true });
+    });
+    const file = Buffer.alloc(3 * 1024 * 1024, 7);
+    await alice.page.locator('[data-testid="file-input"]').setInputFiles({ name: 'notes.bin', mimeType: 'application/octet-stream', buffer: file });
+    const chip = bob.page.locator('a.file-chip[download="notes.bin"]');
+    await chip.waitFor({ timeout: 30_000 });
+    expect(await chip.textContent()).toContain('3.0 MB');
+    const seen = (await alice.page.evaluate(() => (window as unknown as { progressSeen: number[][] }).progressSeen)) as number[][];
+    // the bar followed the upload of the ciphertext (iv + file + tag), and moved
+    expect(seen.some(([, max]) => max === file.length + 28)).toBe(true);
+    expect(Math.max(...seen.map(([v]) => v))).toBeGreaterThan(0);
+    // saving it gives the very bytes Alice picked
+    const [download] = await Promise.all([bob.page.waitForEvent('download'), chip.click()]);
+    const saved = readFileSync((await download.path())!);
+    expect(saved.equals(file)).toBe(true);
+  });
+
   it('records a voice message from the microphone and sends it; the other side plays it with its duration', async () => {
     await alice.page.getByRole('button', { name: 'Record a voice message' }).click();
     await alice.page.locator('.rec-time').waitFor();
@@ -220,6 +245,21 @@ describeInChromium('the web client in Chromium: messaging', () => {
     // still decrypts and sends after the reload
     await sendText(bob.page, 'Back after a reload');
     await bubble(alice.page, 'Back after a reload').waitFor({ timeout: 30_000 });
+  });
+
+  it('fits a phone’s width: one pane at a time, the tabs at the bottom', async () => {
+    await bob.page.setViewportSize({ width: 390, height: 844 });
+    await bob.page.goto(`${rig.origin}/#/chats`);
+    await expect.poll(() => bob.page.locator('.detail-pane').isVisible()).toBe(false);
+    await rig.screenshot(bob.page, 'phone-list');
+    await bob.page.locator('.conversation-row').first().click();
+    await expect.poll(() => bob.page.locator('.list-pane').isVisible()).toBe(false);
+    expect(await bob.page.locator('.chat').isVisible()).toBe(true);
+    const overflow = await bob.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await rig.screenshot(bob.page, 'phone-chat');
+    await bob.page.getByRole('link', { name: 'Back to chats' }).click();
+    await bob.page.locator('.conversation-row').first().waitFor();
   });
 
   it('loaded nothing from another origin and broke no Content-Security-Policy rule', () => {

@@ -44,7 +44,7 @@ export function CallScreen({ app, calls }: { app: AppModel; calls: CallControlle
             : calls.endedReason;
   return (
     <div
-      class={`call-screen phase-${calls.phase}${video ? " video" : ""}`}
+      class={`call-screen phase-${calls.phase}${video ? ' video' : ''}`}
       role="dialog"
       aria-modal="true"
       aria-label={`Call with ${title}`}
