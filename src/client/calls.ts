@@ -14,13 +14,12 @@
 import type { ClientContext, Subscribe } from './context.js';
 import { ContentError, pad, unpad } from './content.js';
 import type { Directory, TargetDevice } from './directory.js';
-import { ClientError, DecryptionError, decryptionErrorFrom, type PeerAddress } from './errors.js';
+import { ClientError, DecryptionError, decryptionErrorFrom } from './errors.js';
+import type { Call, CallSignalPayload, IceCandidate } from './call-types.js';
 import {
   AcceptCallDocument,
   CallDocument,
   CallEventsDocument,
-  type CallEventsSubscription,
-  type CallFieldsFragment,
   CallHistoryDocument,
   type CallMedia,
   CallSignalsDocument,
@@ -33,35 +32,12 @@ import {
 import type { Sessions } from './sessions.js';
 import { domainError } from './transport.js';
 
-export type Call = CallFieldsFragment;
-export type CallEvent = CallEventsSubscription['callEvents'];
-export type { CallMedia };
+export type { Call, CallEvent, CallMedia, CallSignalPayload, IceCandidate, IncomingCallSignal } from './call-types.js';
 
 /** The version of the signaling plaintext; a receiver refuses what it cannot read. */
 export const CALL_SIGNAL_VERSION = 1;
 /** ICE candidates in one signal at most (an app batches trickled candidates; a page of them stays small). */
 export const MAX_CANDIDATES_PER_SIGNAL = 64;
-
-/** One ICE candidate, as RTCIceCandidate.toJSON() gives it. */
-export interface IceCandidate {
-  candidate: string;
-  sdpMid?: string | null;
-  sdpMLineIndex?: number | null;
-  usernameFragment?: string | null;
-}
-
-/** What a signal carries: a session description, a batch of ICE candidates, or a hang-up. */
-export type CallSignalPayload =
-  | { kind: 'offer' | 'answer'; sdp: string }
-  | { kind: 'ice'; candidates: IceCandidate[] }
-  | { kind: 'hangup' };
-
-/** A decrypted signal from another device of the call. */
-export interface IncomingCallSignal {
-  callId: string;
-  from: PeerAddress & { deviceUuid: string };
-  payload: CallSignalPayload;
-}
 
 export class CallManager {
   private readonly stops: (() => void)[] = [];

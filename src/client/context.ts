@@ -11,7 +11,7 @@ import type {
 } from './generated/graphql.js';
 import type { KeyPolicy, PreKeyCounts } from './keys.js';
 import type { AttachmentPointer } from './content.js';
-import type { CallEvent, IncomingCallSignal } from './calls.js';
+import type { CallEvent, IncomingCallSignal } from './call-types.js';
 import type { ClientStore, Credentials, StoredMessage } from './stores/types.js';
 import type { Transport } from './transport.js';
 

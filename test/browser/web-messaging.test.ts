@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { crc32, deflateSync } from 'node:zlib';
-import jsQR from 'jsqr';
+import jsQRModule from 'jsqr';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { uniqueName } from '../server/harness.js';
 import { describeInChromium } from './chromium.js';
@@ -266,6 +266,9 @@ describeInChromium('the web client in Chromium: messaging', () => {
     rig.expectClean();
   });
 });
+
+/** jsqr is CommonJS with a `default` export: under Node's ESM the default import is that module object or the function. */
+const jsQR = ((jsQRModule as unknown as { default?: typeof jsQRModule }).default ?? jsQRModule) as unknown as (data: Uint8ClampedArray, w: number, h: number) => { data: string } | null;
 
 /** Decodes a QR code from a PNG screenshot (jsQR over the pixels, read back through a canvas in the page). */
 async function decodeQr(page: import('playwright-core').Page, png: Buffer): Promise<string | null> {
