@@ -38,7 +38,7 @@ try {
   console.log(`  JS total  ${kib(totals.js[0])}, ${kib(totals.js[1])} gzip; CSS total ${kib(totals.css[0])}, ${kib(totals.css[1])} gzip`);
 
   db = await startEmbeddedDatabase(undefined);
-  app = await buildApp({ config: { ...loadConfig({ LOG_LEVEL: 'silent', DB_POOL_SIZE: '4' }), webAppDir: outDir }, databaseUrl: db.url });
+  app = await buildApp({ config: { ...loadConfig({ LOG_LEVEL: 'silent', DB_POOL_SIZE: '4', REGISTER_RATE_BURST: String(RUNS + 1) }), webAppDir: outDir }, databaseUrl: db.url });
   const origin = `http://127.0.0.1:${await app.start(0, '127.0.0.1')}`;
 
   const interactiveAt = (page: import('playwright-core').Page) =>

@@ -14,7 +14,7 @@ import { migrate, openOrm } from './db/orm.js';
 import type { Topics } from './events.js';
 import { attachGraphQLWs } from './graphql/ws.js';
 import { createGraphQLServer } from './graphql/yoga.js';
-import { createRouter } from './http/router.js';
+import { createRouter, serveMetrics } from './http/router.js';
 import { createLogger } from './ops/logger.js';
 import { createMetrics } from './ops/metrics.js';
 import { createEventBus } from './realtime/bus.js';
@@ -54,6 +54,13 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     ? createHttpsServer({ cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey!) }, handler)
     : createHttpServer(handler);
   const ws = attachGraphQLWs(server, yoga, services);
+  // METRICS_PORT: /metrics on a listener of its own (e.g. only on the private network), without a token
+  const metricsServer = config.metricsPort
+    ? createHttpServer((req, res) => {
+        if ((req.url ?? '').split('?')[0] === '/metrics') void serveMetrics(services, req, res, false);
+        else res.writeHead(404).end();
+      })
+    : null;
 
   await services.presence.tracker.start();
   const sweepers = [
@@ -67,7 +74,13 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   return {
     services,
     server,
-    start(port = config.port, host = config.host) {
+    async start(port = config.port, host = config.host) {
+      if (metricsServer) {
+        await new Promise<void>((resolve, reject) => {
+          metricsServer.once('error', reject);
+          metricsServer.listen(config.metricsPort, config.metricsHost, () => resolve());
+        });
+      }
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
@@ -80,6 +93,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       if (stopped) return;
       stopped = true;
       for (const [sweeper] of sweepers) await sweeper.stop();
+      yoga.dispose();
       services.typing.stop();
       await ws.close();
       await services.presence.tracker.stop();
@@ -87,6 +101,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      if (metricsServer?.listening) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
       await bus.close();
       await orm.close(true);
     },

@@ -124,6 +124,34 @@ export interface Config {
   webAppDir: string | null;
   /** Push providers and the notifier (src/server/push); each provider is off unless configured. */
   push: PushConfig;
+  /** CORS_ORIGINS (default none: same origin only): origins allowed to call the API from a browser. */
+  corsOrigins: string[];
+  /** METRICS_TOKEN (default unset): `GET /metrics` needs `Authorization: Bearer <token>`; unset and no METRICS_PORT, /metrics is off. */
+  metricsToken?: string;
+  /** METRICS_PORT (default unset): serve /metrics (no token) on its own listener, on METRICS_HOST (default 127.0.0.1). */
+  metricsPort?: number;
+  metricsHost: string;
+  /** MAX_SUBSCRIPTIONS_PER_SOCKET (default 100): operations one graphql-ws socket may run at once. */
+  maxSubscriptionsPerSocket: number;
+  /** TRUST_PROXY_HOPS (default 0): how many reverse proxies in front add X-Forwarded-For (the client address for rate limits). */
+  trustProxyHops: number;
+  /**
+   * Anonymous credential operations (register, linkDevice, createAccessToken): per client address a bucket of
+   * AUTH_RATE_BURST (default 20) refilled at AUTH_RATE_PER_MINUTE (default 10); registrations per address also
+   * REGISTER_RATE_BURST (default 5) refilled at REGISTER_RATE_PER_HOUR (default 10); token exchanges per device
+   * TOKEN_RATE_BURST (default 10) refilled at TOKEN_RATE_PER_MINUTE (default 6).
+   */
+  authRateBurst: number;
+  authRatePerMinute: number;
+  registerRateBurst: number;
+  registerRatePerHour: number;
+  tokenRateBurst: number;
+  tokenRatePerMinute: number;
+  /** HASH_CONCURRENCY (default 2) scrypt computations at once, HASH_QUEUE (default 64) waiting; beyond that SERVER_BUSY. */
+  hashConcurrency: number;
+  hashQueue: number;
+  /** ANON_CONCURRENCY_PER_ADDRESS (default 4): requests without a token one address may have in progress at once (429 beyond). */
+  anonConcurrencyPerAddress: number;
 }
 
 /** Where `npm run build:web` writes the web client (src/web/vite.config.ts). */
@@ -317,6 +345,30 @@ function loadPush(env: Env): PushConfig {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
+/** A comma-separated list of origins (`https://app.example`), each checked. */
+function origins(env: Env, name: string): string[] {
+  const raw = env[name];
+  if (!raw) return [];
+  return raw.split(',').map((o) => {
+    const v = o.trim();
+    let u: URL;
+    try {
+      u = new URL(v);
+    } catch {
+      throw new ConfigError(name, `"${v}" is not an origin (scheme://host[:port])`);
+    }
+    if ((u.protocol !== 'https:' && u.protocol !== 'http:') || u.origin !== v) throw new ConfigError(name, `"${v}" is not an origin (scheme://host[:port])`);
+    return v;
+  });
+}
+
+function metricsToken(env: Env): string | undefined {
+  const raw = env.METRICS_TOKEN;
+  if (!raw) return undefined;
+  if (raw.length < 16) throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters');
+  return raw;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const secretRaw = env.JWT_SECRET;
   let jwtSecret: Uint8Array;
@@ -394,5 +446,20 @@ export function loadConfig(env: Env = process.env): Config {
     graphiql: bool(env, 'GRAPHIQL', env.NODE_ENV !== 'production'),
     webAppDir: env.WEB_APP_DIR === 'off' ? null : env.WEB_APP_DIR || DEFAULT_WEB_APP_DIR,
     push: loadPush(env),
+    corsOrigins: origins(env, 'CORS_ORIGINS'),
+    metricsToken: metricsToken(env),
+    metricsPort: env.METRICS_PORT ? int(env, 'METRICS_PORT', 0, 1, 65_535) : undefined,
+    metricsHost: env.METRICS_HOST || '127.0.0.1',
+    maxSubscriptionsPerSocket: int(env, 'MAX_SUBSCRIPTIONS_PER_SOCKET', 100, 1, 10_000),
+    trustProxyHops: int(env, 'TRUST_PROXY_HOPS', 0, 0, 10),
+    authRateBurst: int(env, 'AUTH_RATE_BURST', 20, 1, 1_000_000),
+    authRatePerMinute: int(env, 'AUTH_RATE_PER_MINUTE', 10, 1, 1_000_000),
+    registerRateBurst: int(env, 'REGISTER_RATE_BURST', 5, 1, 1_000_000),
+    registerRatePerHour: int(env, 'REGISTER_RATE_PER_HOUR', 10, 1, 1_000_000),
+    tokenRateBurst: int(env, 'TOKEN_RATE_BURST', 10, 1, 1_000_000),
+    tokenRatePerMinute: int(env, 'TOKEN_RATE_PER_MINUTE', 6, 1, 1_000_000),
+    hashConcurrency: int(env, 'HASH_CONCURRENCY', 2, 1, 64),
+    hashQueue: int(env, 'HASH_QUEUE', 64, 0, 100_000),
+    anonConcurrencyPerAddress: int(env, 'ANON_CONCURRENCY_PER_ADDRESS', 4, 1, 10_000),
   };
 }

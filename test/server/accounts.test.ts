@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fakeIdentityKey, gql, nextClose, register, REGISTER, startServer, type TestServer, uniqueName, wsClient, wsQuery } from './harness.js';
+import { fakeIdentityKey, gql, nextClose, register, REGISTER, startServer, type TestServer, uniqueName, wsClient, wsQuery, METRICS_TOKEN } from './harness.js';
 
 const ME = '{ me { id username displayName devices { deviceId name lastSeenAt } } }';
 
@@ -282,14 +283,102 @@ describe('limits and operations', () => {
     }
   });
 
-  it('serves a health check, metrics and the GraphiQL explorer', async () => {
+  it('serves a health check, metrics (behind METRICS_TOKEN, or on METRICS_PORT) and the GraphiQL explorer', async () => {
     const base = s.url.replace('/graphql', '');
     expect(await (await fetch(`${base}/health`)).json()).toEqual({ status: 'ok' });
-    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect((await fetch(`${base}/metrics`)).status).toBe(401);
+    expect((await fetch(`${base}/metrics`, { headers: { authorization: 'Bearer wrong-token-wrong-token' } })).status).toBe(401);
+    // a refusal is counted by its code
+    await gql(s.url, `{ ${Array.from({ length: 40 }, (_, i) => `a${i}: __typename`).join(' ')} }`);
+    const metrics = await (await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
     expect(metrics).toMatch(/graphql_operations_total/);
     expect(metrics).toMatch(/ws_open_sockets/);
+    expect(metrics).toMatch(/code="ALIASES_LIMIT_EXCEEDED"/);
+    const port = 40_000 + Math.floor(Math.random() * 20_000);
+    const separate = await startServer({ metricsToken: undefined, metricsPort: port, metricsHost: '127.0.0.1' });
+    try {
+      expect((await fetch(separate.url.replace('/graphql', '/metrics'))).status).toBe(404);
+      expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toMatch(/graphql_operations_total/);
+    } finally {
+      await separate.stop();
+    }
     const page = await fetch(s.url, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
     expect(await page.text()).toMatch(/graphiql/i);
+  });
+});
+
+describe('anonymous credential operations are rate limited, per client address and per device', () => {
+  let limited: TestServer;
+  beforeAll(async () => {
+    // behind one trusted proxy, so each test can be a client address of its own (its own buckets)
+    limited = await startServer({
+      trustProxyHops: 1,
+      authRateBurst: 20,
+      authRatePerMinute: 10,
+      registerRateBurst: 5,
+      registerRatePerHour: 10,
+      tokenRateBurst: 3,
+      tokenRatePerMinute: 6,
+      anonConcurrencyPerAddress: 4,
+    });
+  });
+  afterAll(async () => {
+    await limited?.stop();
+  });
+  const address = () => `10.${Math.floor(Math.random() * 255)}.${Math.floor(Math.random() * 255)}.${1 + Math.floor(Math.random() * 250)}`;
+  const post = async (query: string, from: string, variables?: Record<string, unknown>) => {
+    const res = await fetch(limited.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': from },
+      body: JSON.stringify({ query, variables }),
+    });
+    return { status: res.status, ...((await res.json()) as { data?: any; errors?: any[] }) };
+  };
+  const registration = (i: number) =>
+    `r${i}: register(input: { username: "${uniqueName()}", displayName: "x", device: { name: "p", registrationId: 1, identityKey: "${fakeIdentityKey()}" } }) {
+      __typename ... on Error { code } ... on RateLimitedError { retryAfterSeconds } }`;
+
+  it('one request with 15 aliased registrations creates REGISTER_RATE_BURST accounts; the rest are RateLimitedError with retryAfterSeconds', async () => {
+    const r = await post(`mutation { ${Array.from({ length: 15 }, (_, i) => registration(i)).join(' ')} }`, address());
+    const results = Object.values(r.data) as any[];
+    expect(results.filter((x) => x.__typename === 'DeviceCredentials')).toHaveLength(5);
+    const refused = results.filter((x) => x.__typename === 'RateLimitedError');
+    expect(refused).toHaveLength(10);
+    for (const x of refused) expect(x).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) });
+    // another address is not affected
+    expect((await post(`mutation { ${registration(0)} }`, address())).data.r0.__typename).toBe('DeviceCredentials');
+  });
+
+  it('a flood of aliased token exchanges from one address is refused with rate-limit errors once the address budget is spent', async () => {
+    const from = address();
+    const guess = (i: number) => `t${i}: createAccessToken(credential: "sr1.${randomUUID()}.${'A'.repeat(43)}") { __typename ... on Error { code } }`;
+    const codes: string[] = [];
+    for (let round = 0; round < 3; round++) {
+      const r = await post(`mutation { ${Array.from({ length: 15 }, (_, i) => guess(i)).join(' ')} }`, from);
+      for (const v of Object.values(r.data) as any[]) codes.push(v.code);
+    }
+    expect(codes.filter((c) => c === 'INVALID_CREDENTIALS')).toHaveLength(20); // AUTH_RATE_BURST guesses, each hashed
+    expect(codes.filter((c) => c === 'RATE_LIMITED')).toHaveLength(25);
+  });
+
+  it("a device's token exchanges are limited whatever the address (TOKEN_RATE_BURST)", async () => {
+    const u = await register(limited.url);
+    const q = `mutation($c: String!) { createAccessToken(credential: $c) { __typename ... on Error { code } } }`;
+    const results: string[] = [];
+    for (let i = 0; i < 5; i++) results.push((await post(q, address(), { c: u.deviceCredential })).data.createAccessToken.__typename);
+    expect(results).toEqual(['AccessToken', 'AccessToken', 'AccessToken', 'RateLimitedError', 'RateLimitedError']);
+  });
+
+  it('more requests without a token in progress at once from one address than ANON_CONCURRENCY_PER_ADDRESS get 429 RATE_LIMITED', async () => {
+    const from = address();
+    const slow = `mutation { ${Array.from({ length: 3 }, (_, i) => `t${i}: createAccessToken(credential: "sr1.${randomUUID()}.${'B'.repeat(43)}") { __typename }`).join(' ')} }`;
+    const all = await Promise.all(Array.from({ length: 12 }, () => post(slow, from)));
+    const tooMany = all.filter((r) => r.status === 429);
+    expect(tooMany.length).toBeGreaterThan(0);
+    for (const r of tooMany) expect(r.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 1 });
+    // a request with a token is never held back by that
+    const u = await register(limited.url);
+    expect((await gql(limited.url, ME, {}, u.token)).data.me.id).toBe(u.userId);
   });
 });

@@ -3,7 +3,7 @@
  * the size limit, access control, binding to messages and the sweep of deleted / expired / never-sent blobs.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,7 +19,7 @@ import {
   encryptAttachment,
   uploadAttachment,
 } from '../../src/client/attachments.js';
-import { gql, register, type Registered, startServer, type TestServer } from './harness.js';
+import { gql, register, type Registered, startServer, type TestServer, UNLIMITED_AUTH_ENV } from './harness.js';
 import { directConversation } from './realtime-helpers.js';
 
 const MiB = 1024 * 1024;
@@ -42,7 +42,7 @@ afterAll(async () => {
 
 const SEND = `mutation($i: SendMessageInput!) { sendMessage(input: $i) { __typename ... on Message { id } ... on Error { code message } } }`;
 const ATTACH = `mutation($m: ID!, $a: [ID!]!) { attachToMessage(messageId: $m, attachmentIds: $a) {
-  __typename ... on AttachmentsBound { messageId attachmentIds } ... on Error { code message } } }`;
+  __typename ... on AttachmentsBound { messageId attachmentIds } ... on Error { code message } ... on NotFoundError { resource } } }`;
 const DELETE = `mutation($m: ID!) { deleteMessage(messageId: $m) { __typename } }`;
 
 async function sendTo(from: Registered, conv: string, to: Registered[], expiresIn?: number): Promise<string> {
@@ -107,7 +107,7 @@ async function spawnServer(env: Record<string, string>): Promise<SpawnedServer> 
     });
   });
   const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', '--import', './test/server/memory-probe.mjs', 'src/server/main.ts'], {
-    env: { ...process.env, DATABASE_URL: inject('databaseUrl'), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', DB_POOL_SIZE: '10', ...env },
+    env: { ...process.env, ...UNLIMITED_AUTH_ENV, DATABASE_URL: inject('databaseUrl'), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', DB_POOL_SIZE: '10', ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   children.add(child);
@@ -383,8 +383,8 @@ describe('integrity, limits and access', () => {
     expect(JSON.parse(before.body.toString())).toMatchObject({ error: { code: 'NOT_FOUND' } });
 
     const message = await sendTo(a, conv, [b]);
-    // binding is the sender's (and uploader's) alone
-    expect(await attach(b, message, [id])).toMatchObject({ __typename: 'ForbiddenError' });
+    // binding is the sender's (and uploader's) alone: someone else's message is not found, as a missing one
+    expect(await attach(b, message, [id])).toMatchObject({ __typename: 'NotFoundError', resource: 'Message' });
     const bUpload = await uploadAttachment(base, b.token, randomBytes(100));
     expect(await attach(a, message, [bUpload.id])).toMatchObject({ __typename: 'NotFoundError' });
     expect(await attach(a, message, [id])).toMatchObject({ __typename: 'AttachmentsBound' });
@@ -472,5 +472,27 @@ describe('deletion', () => {
     const m = await sendTo(a, conv, [b]);
     expect(await attach(a, m, [orphan.id])).toMatchObject({ __typename: 'NotFoundError' });
     expect(await attach(a, m, [fresh.id])).toMatchObject({ __typename: 'AttachmentsBound' });
+  });
+});
+
+describe('crash leftovers', () => {
+  it('the sweep deletes incomplete uploads and blobs no row knows once they are old, and keeps recorded blobs', async () => {
+    const { a } = await pair();
+    const kept = await uploadAttachment(base, a.token, randomBytes(300));
+    // what a kill -9 leaves: a partial upload, and a blob stored but never recorded
+    const orphanId = randomUUID();
+    mkdirSync(join(blobDir, orphanId.slice(0, 2)), { recursive: true });
+    const orphanPath = join(blobDir, orphanId.slice(0, 2), orphanId);
+    const partPath = join(blobDir, 'tmp', `${randomUUID()}.part`);
+    writeFileSync(orphanPath, randomBytes(100));
+    writeFileSync(partPath, randomBytes(100));
+    const hourAgo = new Date(Date.now() - 2 * 3600_000);
+    for (const p of [orphanPath, partPath, join(blobDir, kept.id.slice(0, 2), kept.id)]) utimesSync(p, hourAgo, hourAgo);
+    const deleted = await s.app.services.attachments.sweepOrphans();
+    expect(deleted).toContain(orphanId);
+    expect(deleted).not.toContain(kept.id);
+    expect(existsSync(orphanPath)).toBe(false);
+    expect(existsSync(partPath)).toBe(false);
+    expect(existsSync(join(blobDir, kept.id.slice(0, 2), kept.id))).toBe(true);
   });
 });

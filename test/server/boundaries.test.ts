@@ -37,7 +37,7 @@ const DOMAINS = ['accounts', 'attachments', 'calls', 'conversations', 'keys', 'm
  * files use the services and types below them). Every domain may use accounts (users and devices).
  */
 const MAY_USE: Record<string, string[]> = {
-  accounts: [],
+  accounts: ['ratelimit'],
   ratelimit: [],
   keys: ['accounts', 'ratelimit'],
   conversations: ['accounts'],

@@ -356,3 +356,30 @@ describe('signaling', () => {
     await doAct('cancelCall', a, call.id);
   });
 });
+
+describe('membership is re-checked on every call operation', () => {
+  const REMOVE = `mutation($c: ID!, $u: ID!) { removeGroupMember(conversationId: $c, userId: $u) { __typename } }`;
+  const signal = (by: Registered, callId: string, to: Registered) =>
+    gql(s.url, SIGNAL, { id: callId, e: [{ deviceId: to.deviceUuid, type: 2, ciphertext: randomBytes(40).toString('base64') }] }, by.token);
+
+  it('a member removed from the group is refused on accept, decline, end, cancel and signaling, and cannot be signaled', async () => {
+    const a = await register(s.url);
+    const [b, c, d] = [await register(s.url), await register(s.url), await register(s.url)];
+    const conv = await group(a, [b, c, d]);
+    // c and d were rung; c joined before being removed, d was still ringing
+    const call = await start(a, conv);
+    expect(await doAct('acceptCall', c, call.id)).toMatchObject({ __typename: 'Call', status: 'ONGOING' });
+    for (const removed of [c, d]) expect((await gql(s.url, REMOVE, { c: conv, u: removed.userId }, a.token)).data.removeGroupMember.__typename).toBe('MemberRemoved');
+    for (const removed of [c, d]) {
+      for (const action of ['acceptCall', 'declineCall', 'endCall', 'cancelCall'] as const) {
+        expect(await doAct(action, removed, call.id), `${action} by a removed member`).toMatchObject({ __typename: 'NotFoundError', code: 'NOT_FOUND' });
+      }
+      expect((await signal(removed, call.id, a)).data.sendCallSignal).toMatchObject({ __typename: 'NotFoundError' });
+      // and the members still in the call cannot reach the removed member's devices
+      expect((await signal(a, call.id, removed)).data.sendCallSignal).toMatchObject({ __typename: 'CallSignalTargetError', deviceIds: [removed.deviceUuid] });
+    }
+    // the call goes on for the members
+    expect(await doAct('acceptCall', b, call.id)).toMatchObject({ __typename: 'Call', status: 'ONGOING' });
+    expect((await signal(b, call.id, a)).data.sendCallSignal).toMatchObject({ __typename: 'CallSignalsSent', relayed: 1 });
+  });
+});

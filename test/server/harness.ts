@@ -17,8 +17,29 @@ export interface TestServer {
 export const databaseKind = () => inject('databaseKind');
 export const onRealPostgres = () => inject('databaseKind') === 'postgresql';
 
+/** The test servers' METRICS_TOKEN: `GET /metrics` with `Authorization: Bearer METRICS_TOKEN`. */
+export const METRICS_TOKEN = 'test-metrics-token-0123456789';
+
+/**
+ * Test servers register many users from one address: the per-address limits on anonymous credential operations
+ * are lifted (the tests of those limits set their own, on addresses of their own).
+ */
+export const UNLIMITED_AUTH_ENV = {
+  AUTH_RATE_BURST: '1000000',
+  AUTH_RATE_PER_MINUTE: '1000000',
+  REGISTER_RATE_BURST: '1000000',
+  REGISTER_RATE_PER_HOUR: '1000000',
+  TOKEN_RATE_BURST: '1000000',
+  TOKEN_RATE_PER_MINUTE: '1000000',
+  ANON_CONCURRENCY_PER_ADDRESS: '10000',
+  HASH_QUEUE: '100000',
+};
+
 export async function startServer(overrides: Partial<Config> = {}, databaseUrl = inject('databaseUrl')): Promise<TestServer> {
-  const config: Config = { ...loadConfig({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', DB_POOL_SIZE: onRealPostgres() ? '4' : '1' }), ...overrides };
+  const config: Config = {
+    ...loadConfig({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', DB_POOL_SIZE: onRealPostgres() ? '4' : '1', METRICS_TOKEN, ...UNLIMITED_AUTH_ENV }),
+    ...overrides,
+  };
   const app = await buildApp({ config, databaseUrl, migrate: false });
   const port = await app.start(0, '127.0.0.1');
   return {

@@ -494,3 +494,29 @@ describe('delete for everyone, disappearing messages, reactions', () => {
     expect((await react(b, null)).reactions).toEqual([{ userId: a.userId, emoji: '1️⃣' }]);
   });
 });
+
+describe("one device's bad acknowledgements never fail another device's", () => {
+  it.skipIf(!onRealPostgres())(
+    'an attacker acknowledging malformed and out-of-range ids among 200 honest acknowledgements from 20 devices: every honest one succeeds (needs real concurrent connections)',
+    async () => {
+      const sender = await user();
+      const honest = await Promise.all(Array.from({ length: 20 }, () => user()));
+      const attacker = await user();
+      const convs = await Promise.all(honest.map((h) => direct(sender, h)));
+      for (let round = 0; round < 10; round++) await Promise.all(convs.map((c) => sendAll(sender, c)));
+      const queues = await Promise.all(honest.map(async (h) => ({ h, ids: (await pending(h)).items.map((e: any) => e.id as string) })));
+      expect(queues.every((q) => q.ids.length === 10)).toBe(true);
+      const BAD = ['9999999999999999999', '-1', '1e3', '0x10', '', ' 1', '１２'];
+      const attacks = Array.from({ length: 40 }, (_, i) =>
+        gql(s.url, `mutation($ids: [ID!]!) { acknowledgeEnvelopes(ids: $ids) { __typename ... on Error { code } } }`, { ids: [BAD[i % BAD.length]] }, attacker.token),
+      );
+      const honestAcks = queues.flatMap(({ h, ids }) =>
+        ids.map((id) => gql(s.url, `mutation($ids: [ID!]!) { acknowledgeEnvelopes(ids: $ids) { __typename ... on AcknowledgeResult { acknowledged } } }`, { ids: [id] }, h.token)),
+      );
+      const [attacked, acked] = await Promise.all([Promise.all(attacks), Promise.all(honestAcks)]);
+      for (const r of attacked) expect(r.data.acknowledgeEnvelopes).toMatchObject({ __typename: 'InvalidInputError', code: 'INVALID_INPUT' });
+      expect(acked.filter((r) => r.data?.acknowledgeEnvelopes?.acknowledged?.length === 1)).toHaveLength(200);
+      for (const { h } of queues) expect((await pending(h)).items).toEqual([]);
+    },
+  );
+});

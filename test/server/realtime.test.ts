@@ -2,7 +2,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inboxStreamCount } from '../../src/server/realtime/inbox.js';
-import { gql, register, type Registered, startServer, type TestServer, wsClient, wsQuery } from './harness.js';
+import { gql, register, type Registered, startServer, type TestServer, wsClient, wsQuery, METRICS_TOKEN } from './harness.js';
 import { ACK, collect, directConversation, INBOX, SEND, send } from './realtime-helpers.js';
 
 let s: TestServer;
@@ -143,7 +143,7 @@ describe('inbox', () => {
     const end = Date.now() + 5_000;
     while (inboxStreamCount() !== before && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
     expect(inboxStreamCount()).toBe(before);
-    const metrics = await (await fetch(s.url.replace('/graphql', '/metrics'))).text();
+    const metrics = await (await fetch(s.url.replace('/graphql', '/metrics'), { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
     expect(metrics).toMatch(/^graphql_active_subscriptions 0$/m);
   });
 

@@ -168,6 +168,8 @@ export type RegisterMutation = { register:
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', code: string, message: string, field: string }
     | { __typename: 'InvalidKeyError', code: string, message: string, field: string }
+    | { __typename: 'RateLimitedError', code: string, message: string }
+    | { __typename: 'ServerBusyError', code: string, message: string }
     | { __typename: 'UsernameTakenError', code: string, message: string, username: string }
    };
 
@@ -183,6 +185,8 @@ export type LinkDeviceMutation = { linkDevice:
     | { __typename: 'InvalidInputError', code: string, message: string, field: string }
     | { __typename: 'InvalidKeyError', code: string, message: string, field: string }
     | { __typename: 'InvalidLinkCodeError', code: string, message: string }
+    | { __typename: 'RateLimitedError', code: string, message: string }
+    | { __typename: 'ServerBusyError', code: string, message: string }
    };
 
 export type CreateAccessTokenMutationVariables = Exact<{
@@ -193,6 +197,8 @@ export type CreateAccessTokenMutationVariables = Exact<{
 export type CreateAccessTokenMutation = { createAccessToken:
     | { __typename: 'AccessToken', token: string, expiresAt: string }
     | { __typename: 'InvalidCredentialsError', code: string, message: string }
+    | { __typename: 'RateLimitedError', code: string, message: string }
+    | { __typename: 'ServerBusyError', code: string, message: string }
    };
 
 export type CreateDeviceLinkCodeMutationVariables = Exact<{ [key: string]: never; }>;

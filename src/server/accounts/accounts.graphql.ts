@@ -2,7 +2,8 @@
 import { builder } from '../graphql/builder.js';
 import { requireAuth } from '../graphql/context.js';
 import { errorOptions, PageInfo } from '../graphql/types.js';
-import { ForbiddenError, InvalidInputError, InvalidKeyError, NotFoundError } from '../kernel/errors.js';
+import { ServerBusyError } from '../kernel/bounded.js';
+import { ForbiddenError, InvalidInputError, InvalidKeyError, NotFoundError, RateLimitedError } from '../kernel/errors.js';
 import type { Page } from '../kernel/paging.js';
 import { DeviceLimitError, InvalidCredentialsError, InvalidLinkCodeError, UsernameTakenError } from './accounts.errors.js';
 import type { DeviceCredentials, DeviceRow, UserRow } from './accounts.service.js';
@@ -175,21 +176,21 @@ builder.mutationFields((t) => ({
     type: DeviceCredentialsRef,
     description:
       'Create a user with its first device. Needs no token, unless an external identity provider is configured: then its token is required and binds the user to its subject.',
-    errors: { types: [UsernameTakenError, InvalidInputError, InvalidKeyError, DeviceLimitError, ForbiddenError] },
+    errors: { types: [UsernameTakenError, InvalidInputError, InvalidKeyError, DeviceLimitError, ForbiddenError, RateLimitedError, ServerBusyError] },
     args: { input: t.arg({ type: RegisterInput, required: true }) },
     resolve: (_r, { input }, ctx) => {
       if (ctx.services.tokens.externalEnabled && !ctx.externalSubject) {
         throw new ForbiddenError('registration requires a token of the external identity provider');
       }
-      return ctx.services.accounts.register(input, ctx.externalSubject);
+      return ctx.services.accounts.register(input, ctx.externalSubject, ctx.clientAddress);
     },
   }),
   createAccessToken: t.field({
     type: AccessTokenRef,
     description: 'Exchange a device credential (`deviceCredential` from register or linkDevice) for a short-lived access token.',
-    errors: { types: [InvalidCredentialsError] },
+    errors: { types: [InvalidCredentialsError, RateLimitedError, ServerBusyError] },
     args: { credential: t.arg.string({ required: true, description: 'DeviceCredentials.deviceCredential' }) },
-    resolve: (_r, a, ctx) => ctx.services.accounts.createAccessToken(a.credential),
+    resolve: (_r, a, ctx) => ctx.services.accounts.createAccessToken(a.credential, ctx.clientAddress),
   }),
   createDeviceLinkCode: t.field({
     type: LinkCodeRef,
@@ -198,9 +199,9 @@ builder.mutationFields((t) => ({
   linkDevice: t.field({
     type: DeviceCredentialsRef,
     description: 'Add a device to the user who created the link code (needs no token: the code is the proof).',
-    errors: { types: [InvalidLinkCodeError, DeviceLimitError, InvalidInputError, InvalidKeyError] },
+    errors: { types: [InvalidLinkCodeError, DeviceLimitError, InvalidInputError, InvalidKeyError, RateLimitedError, ServerBusyError] },
     args: { code: t.arg.string({ required: true }), device: t.arg({ type: NewDeviceInput, required: true }) },
-    resolve: (_r, a, ctx) => ctx.services.accounts.linkDevice(a.code, a.device),
+    resolve: (_r, a, ctx) => ctx.services.accounts.linkDevice(a.code, a.device, ctx.clientAddress),
   }),
   removeDevice: t.field({
     type: DeviceRef,

@@ -10,12 +10,30 @@ import { isUniqueViolation, query, queryOne } from '../db/sql.js';
 import type { Bus } from '../events.js';
 import type { AuthDevice } from '../kernel/auth.js';
 import { InvalidInputError, InvalidKeyError, NotFoundError } from '../kernel/errors.js';
+import { BoundedPool } from '../kernel/bounded.js';
 import { uuidOrNull } from '../kernel/ids.js';
+import { isSmallOrderX25519 } from '../kernel/keys.js';
 import { checkFirst, decodeCursor, type Page, toPage } from '../kernel/paging.js';
 import { checkHttpUrl, checkText } from '../kernel/text.js';
+import type { Budget, RateLimiter } from '../ratelimit/index.js';
+import { LocalRateLimiter } from '../ratelimit/local-limiter.js';
 import { Device, type IDevice, type IUser, User } from './account.entity.js';
 import { DeviceLimitError, InvalidCredentialsError, InvalidLinkCodeError, UsernameTakenError } from './accounts.errors.js';
 import { deviceCredential, hashDeviceSecret, newDeviceSecret, parseDeviceCredential, type TokenService, verifyDeviceSecret } from './auth.js';
+
+export type AccountsConfig = Pick<
+  Config,
+  | 'maxDevices'
+  | 'linkCodeTtlSeconds'
+  | 'hashConcurrency'
+  | 'hashQueue'
+  | 'authRateBurst'
+  | 'authRatePerMinute'
+  | 'registerRateBurst'
+  | 'registerRatePerHour'
+  | 'tokenRateBurst'
+  | 'tokenRatePerMinute'
+>;
 
 export interface UserRow {
   id: string;
@@ -74,6 +92,7 @@ const LAST_SEEN_RESOLUTION_MS = 60_000;
 export function checkIdentityKey(field: string, key: Uint8Array): void {
   if (key.length !== 33) throw new InvalidKeyError(field, `expected 33 bytes (0x05 || 32), got ${key.length}`);
   if (key[0] !== 0x05) throw new InvalidKeyError(field, `expected type byte 0x05, got 0x${key[0].toString(16).padStart(2, '0')}`);
+  if (isSmallOrderX25519(key.subarray(1))) throw new InvalidKeyError(field, 'a small-order X25519 point is not a usable key');
 }
 
 function checkDevice(d: NewDeviceInput): NewDeviceInput {
@@ -95,16 +114,45 @@ export class AccountsService {
 
   private readonly knex: Knex;
 
+  /** scrypt runs here: a few at a time, a bounded queue, SERVER_BUSY beyond (see kernel/bounded.ts). */
+  private readonly hashing: BoundedPool;
+  private readonly local = new LocalRateLimiter();
+  private readonly budgets: { auth: Budget; register: Budget; token: Budget };
+
   constructor(
     private readonly orm: MikroORM,
     private readonly tokens: TokenService,
-    private readonly config: Pick<Config, 'maxDevices' | 'linkCodeTtlSeconds'>,
+    private readonly config: AccountsConfig,
     private readonly bus: Bus,
+    private readonly limiter: RateLimiter,
   ) {
     this.knex = orm.em.getKnex();
+    this.hashing = new BoundedPool(config.hashConcurrency, config.hashQueue, 'credential checks');
+    this.budgets = {
+      auth: { burst: config.authRateBurst, refillPerSecond: config.authRatePerMinute / 60 },
+      register: { burst: config.registerRateBurst, refillPerSecond: config.registerRatePerHour / 3600 },
+      token: { burst: config.tokenRateBurst, refillPerSecond: config.tokenRatePerMinute / 60 },
+    };
   }
 
-  async register(input: RegisterInput, externalSubject: string | null = null): Promise<DeviceCredentials> {
+  /**
+   * The rate limits of the anonymous credential operations: per client address (all three share one budget;
+   * registrations have a second, slower one) and, for token exchanges, per device. Checked in memory first (a
+   * flood is refused without touching the database), then in PostgreSQL (the limits hold across instances).
+   */
+  private async limit(address: string, op: 'register' | 'linkDevice' | 'createAccessToken', deviceUuid?: string): Promise<void> {
+    const takes: [string, Budget][] = [[`auth:${address}`, this.budgets.auth]];
+    if (op === 'register') takes.push([`register:${address}`, this.budgets.register]);
+    if (deviceUuid) takes.push([`token:${deviceUuid}`, this.budgets.token]);
+    for (const [key, b] of takes) this.local.take(key, b, 1, op);
+    for (const [key, b] of takes) await this.limiter.take(key, b, 1, op);
+  }
+
+  private hash(secret: string): Promise<string> {
+    return this.hashing.run(() => hashDeviceSecret(secret));
+  }
+
+  async register(input: RegisterInput, externalSubject: string | null = null, clientAddress = 'internal'): Promise<DeviceCredentials> {
     const username = typeof input.username === 'string' ? input.username.trim() : '';
     if (!USERNAME.test(username)) {
       throw new InvalidInputError('username', '3 to 32 characters: letters, digits, "_", "." or "-"');
@@ -112,9 +160,10 @@ export class AccountsService {
     const displayName = checkText('displayName', input.displayName, { min: 1, max: 64 });
     const avatarUrl = checkHttpUrl('avatarUrl', input.avatarUrl);
     const device = checkDevice(input.device);
+    await this.limit(clientAddress, 'register');
     const deviceUuid = randomUUID();
     const secret = newDeviceSecret();
-    const secretHash = await hashDeviceSecret(secret);
+    const secretHash = await this.hash(secret);
 
     const { user, dev } = await this.knex.transaction(async (trx) => {
       if (externalSubject) {
@@ -161,9 +210,10 @@ export class AccountsService {
   }
 
   /** Exchanges a device credential (`sr1.<Device.id>.<secret>`, from register or linkDevice) for an access token. */
-  async createAccessToken(credential: string): Promise<{ token: string; expiresAt: Date }> {
+  async createAccessToken(credential: string, clientAddress = 'internal'): Promise<{ token: string; expiresAt: Date }> {
     const parsed = parseDeviceCredential(credential);
     const deviceUuid = parsed?.deviceUuid ?? null;
+    await this.limit(clientAddress, 'createAccessToken', deviceUuid ?? undefined);
     const row = deviceUuid
       ? await queryOne<{ userId: string; deviceId: number; secretHash: string }>(
           this.knex,
@@ -172,7 +222,8 @@ export class AccountsService {
         )
       : undefined;
     // Hash even when the device is unknown, so timing does not reveal which device ids exist.
-    const ok = await verifyDeviceSecret(parsed?.secret ?? '', row?.secretHash ?? (await dummyHash()));
+    const stored = row?.secretHash ?? (await dummyHash());
+    const ok = await this.hashing.run(() => verifyDeviceSecret(parsed?.secret ?? '', stored));
     if (!row || !ok || !deviceUuid) throw new InvalidCredentialsError();
     await this.touch(deviceUuid, true);
     return this.tokens.issue({ userId: row.userId, deviceUuid, deviceId: row.deviceId });
@@ -192,11 +243,12 @@ export class AccountsService {
   }
 
   /** Consumes a link code and adds the device; a refused link (e.g. device limit) keeps the code. */
-  async linkDevice(code: string, input: NewDeviceInput): Promise<DeviceCredentials> {
+  async linkDevice(code: string, input: NewDeviceInput, clientAddress = 'internal'): Promise<DeviceCredentials> {
     const device = checkDevice(input);
+    await this.limit(clientAddress, 'linkDevice');
     const deviceUuid = randomUUID();
     const secret = newDeviceSecret();
-    const secretHash = await hashDeviceSecret(secret);
+    const secretHash = await this.hash(secret);
     const { user, dev } = await this.knex.transaction(async (trx) => {
       const link = await queryOne<{ userId: string }>(
         trx,

@@ -6,7 +6,7 @@
  * that token as `Authorization: Bearer` on HTTP and in `connectionParams` on graphql-ws. Every use of a
  * token also checks that its device still exists, so a removed device is locked out at once.
  */
-import { randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
 import type { ExternalAuthConfig } from '../config.js';
 
@@ -99,16 +99,35 @@ export class TokenService {
     return { token, expiresAt: new Date(exp * 1000) };
   }
 
-  /** Verifies one of our device tokens; null if it is forged, malformed or expired. */
+  /**
+   * Verifies one of our device tokens; null if it is forged, malformed or expired. Synchronous HMAC
+   * (node:crypto) on purpose: an asynchronous WebCrypto check would queue on the libuv thread pool behind
+   * whatever else runs there (hashing, file I/O), and every request checks a token.
+   */
   async verify(token: string): Promise<AccessTokenClaims | null> {
+    return this.verifySync(token);
+  }
+
+  verifySync(token: string): AccessTokenClaims | null {
+    if (typeof token !== 'string' || token.length > 4096) return null;
+    const parts = token.split('.');
+    if (parts.length !== 3 || !parts.every((p) => /^[A-Za-z0-9_-]+$/.test(p))) return null;
+    const [h, p, sig] = parts;
+    const expected = createHmac('sha256', this.secret).update(`${h}.${p}`).digest();
+    const presented = Buffer.from(sig, 'base64url');
+    if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) return null;
+    let header: { alg?: unknown; typ?: unknown };
+    let payload: { iss?: unknown; aud?: unknown; exp?: unknown; sub?: unknown; uid?: unknown; did?: unknown };
     try {
-      const { payload } = await jwtVerify(token, this.secret, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
-      if (typeof payload.sub !== 'string' || typeof payload.uid !== 'string' || typeof payload.did !== 'number') return null;
-      return { userId: payload.uid, deviceUuid: payload.sub, deviceId: payload.did, exp: payload.exp ?? 0 };
-    } catch (err) {
-      if (err instanceof joseErrors.JOSEError) return null;
-      throw err;
+      header = JSON.parse(Buffer.from(h, 'base64url').toString('utf8'));
+      payload = JSON.parse(Buffer.from(p, 'base64url').toString('utf8'));
+    } catch {
+      return null;
     }
+    if (header?.alg !== 'HS256' || payload?.iss !== ISSUER || payload.aud !== AUDIENCE) return null;
+    if (typeof payload.exp !== 'number' || payload.exp * 1000 <= Date.now()) return null;
+    if (typeof payload.sub !== 'string' || typeof payload.uid !== 'string' || typeof payload.did !== 'number') return null;
+    return { userId: payload.uid, deviceUuid: payload.sub, deviceId: payload.did, exp: payload.exp };
   }
 
   /** Verifies an external identity provider's token; returns its subject, or null. */

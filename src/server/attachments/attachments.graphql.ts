@@ -1,7 +1,7 @@
 /** Attachments in the schema: attachToMessage (the upload and download themselves are HTTP, attachments.http.ts). */
 import { builder } from '../graphql/builder.js';
 import { requireAuth } from '../graphql/context.js';
-import { ForbiddenError, InvalidInputError, NotFoundError } from '../kernel/errors.js';
+import { InvalidInputError, NotFoundError } from '../kernel/errors.js';
 
 const AttachmentsBoundRef = builder.objectRef<{ messageId: string; attachmentIds: string[] }>('AttachmentsBound').implement({
   fields: (t) => ({
@@ -16,7 +16,7 @@ builder.mutationField('attachToMessage', (t) =>
     description:
       'Binds uploaded attachments (POST /attachments) to a message the caller sent, so its participants may download them; ' +
       'their keys and digests travel inside the encrypted message. Sender and uploader only.',
-    errors: { types: [NotFoundError, ForbiddenError, InvalidInputError] },
+    errors: { types: [NotFoundError, InvalidInputError] },
     args: { messageId: t.arg.id({ required: true }), attachmentIds: t.arg.idList({ required: true }) },
     resolve: async (_r, a, ctx) => ({
       messageId: String(a.messageId),

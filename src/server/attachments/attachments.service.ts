@@ -15,12 +15,16 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { LIVE_MESSAGE } from '../db/predicates.js';
 import { query, queryOne, type Sql } from '../db/sql.js';
-import { ForbiddenError, InvalidInputError, NotFoundError } from '../kernel/errors.js';
+import { InvalidInputError, NotFoundError } from '../kernel/errors.js';
 import { uuidOrNull } from '../kernel/ids.js';
 import { IncompleteUploadError } from './attachments.errors.js';
 import type { BlobStore } from './blob-store.js';
 
 export const MAX_ATTACHMENTS_PER_MESSAGE = 32;
+/** Blobs and incomplete uploads older than this without a row are crash leftovers (an upload in progress is younger). */
+const ORPHAN_AGE_MS = 60 * 60_000;
+/** The orphan sweep lists every blob file: at most this often. */
+const ORPHAN_SWEEP_EVERY_MS = 60 * 60_000;
 /** Binding refuses unbound uploads this close to their purge, so the sweep never races a bind. */
 const BIND_MARGIN_SECONDS = 300;
 
@@ -125,8 +129,8 @@ export class AttachmentsService {
       `select m.sender_user_id as "senderUserId", not (${LIVE_MESSAGE}) as deleted from messages m where m.id = ?`,
       [uuidOrNull(messageId)],
     );
-    if (!msg || msg.deleted) throw new NotFoundError('Message', messageId);
-    if (msg.senderUserId !== senderUserId) throw new ForbiddenError('only the sender can attach files to a message');
+    // someone else's message is reported as not found, like one that does not exist (no existence oracle)
+    if (!msg || msg.deleted || msg.senderUserId !== senderUserId) throw new NotFoundError('Message', messageId);
     // lock the attachments: the sweep (FOR UPDATE SKIP LOCKED) leaves them alone until we commit
     const rows = await query<{ id: string; bindable: boolean }>(
       trx,
@@ -166,8 +170,33 @@ export class AttachmentsService {
    */
   async sweepOnce(batchSize = 500): Promise<string[]> {
     const deleted = await this.sweepRows(batchSize);
+    if (Date.now() - this.lastOrphanSweep >= ORPHAN_SWEEP_EVERY_MS) deleted.push(...(await this.sweepOrphans()));
     if (deleted.length) this.log?.info({ deletedAttachments: deleted.length }, 'attachment sweep');
     return deleted;
+  }
+
+  private lastOrphanSweep = 0;
+
+  /**
+   * Blobs no row knows (a crash between storing the blob and recording it, or between deleting the row and
+   * the blob) and incomplete uploads, older than ORPHAN_AGE_MS: deleted. Returns the ids of deleted blobs.
+   */
+  async sweepOrphans(olderThanMs = ORPHAN_AGE_MS): Promise<string[]> {
+    this.lastOrphanSweep = Date.now();
+    if (!this.store.sweep) return [];
+    const { incompleteDeleted, stored } = await this.store.sweep(olderThanMs);
+    const orphans: string[] = [];
+    for (let i = 0; i < stored.length; i += 1000) {
+      const chunk = stored.slice(i, i + 1000);
+      const known = new Set((await query<{ id: string }>(this.knex, 'select id from attachments where id = any(?::uuid[])', [chunk])).map((r) => r.id));
+      for (const id of chunk) {
+        if (known.has(id)) continue;
+        await this.store.delete(id);
+        orphans.push(id);
+      }
+    }
+    if (incompleteDeleted || orphans.length) this.log?.info({ incompleteDeleted, orphanBlobs: orphans.length }, 'attachment orphan sweep');
+    return orphans;
   }
 
   private async sweepRows(batchSize: number): Promise<string[]> {

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -23,6 +23,11 @@ export interface BlobStore {
   get(id: string): Promise<{ body: Readable; size: number } | null>;
   /** Deletes the blob. Deleting a blob that does not exist is not an error. */
   delete(id: string): Promise<void>;
+  /**
+   * Housekeeping after crashes: deletes incomplete writes older than `olderThanMs` and returns the ids of
+   * complete blobs older than that (the caller deletes those no database row knows).
+   */
+  sweep?(olderThanMs: number): Promise<{ incompleteDeleted: number; stored: string[] }>;
 }
 
 const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -78,5 +83,30 @@ export class LocalDirBlobStore implements BlobStore {
   async delete(id: string): Promise<void> {
     const p = this.path(id);
     if (p) await rm(p, { force: true });
+  }
+
+  async sweep(olderThanMs: number): Promise<{ incompleteDeleted: number; stored: string[] }> {
+    await this.init();
+    const cutoff = Date.now() - olderThanMs;
+    let incompleteDeleted = 0;
+    // a kill -9 during an upload leaves its .part file behind
+    for (const f of await readdir(join(this.dir, 'tmp'))) {
+      const p = join(this.dir, 'tmp', f);
+      const st = await stat(p).catch(() => null);
+      if (st && st.mtimeMs < cutoff) {
+        await rm(p, { force: true });
+        incompleteDeleted++;
+      }
+    }
+    const stored: string[] = [];
+    for (const d of await readdir(this.dir)) {
+      if (!/^[0-9a-f]{2}$/.test(d)) continue;
+      for (const f of await readdir(join(this.dir, d)).catch(() => [] as string[])) {
+        if (!ID.test(f)) continue;
+        const st = await stat(join(this.dir, d, f)).catch(() => null);
+        if (st && st.mtimeMs < cutoff) stored.push(f);
+      }
+    }
+    return { incompleteDeleted, stored };
   }
 }

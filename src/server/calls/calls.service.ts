@@ -253,21 +253,30 @@ export class CallsService {
     const id = uuidOrNull(callId);
     if (!id) throw new NotFoundError('Call', callId);
     const outcome = await this.knex.transaction(async (trx) => {
-      const call = await queryOne<CallRow & { overdue: boolean; me: ParticipantState | null }>(
+      const call = await queryOne<CallRow & { overdue: boolean; me: ParticipantState | null; member: boolean }>(
         trx,
         `select ${CALL_COLS}, c.status = 'RINGING' and c.started_at <= now() - ?::int * interval '1 second' as overdue,
-                (select state from call_participants where call_id = c.id and user_id = ?) as me
+                (select state from call_participants where call_id = c.id and user_id = ?) as me,
+                exists (select 1 from conversation_members cm where cm.conversation_id = c.conversation_id and cm.user_id = ?) as member
            from calls c where c.id = ? for update`,
-        [this.config.callRingTimeoutSeconds, auth.userId, id],
+        [this.config.callRingTimeoutSeconds, auth.userId, auth.userId, id],
       );
-      if (!call?.me) throw new NotFoundError('Call', callId);
+      // re-checked on every operation: someone removed from the conversation is out of its calls too
+      if (!call?.me || !call.member) throw new NotFoundError('Call', callId);
       if (call.overdue) {
         await query(trx, missOverdueSql(true), [this.config.callRingTimeoutSeconds, id, 1]);
         return { kind: 'MISSED' as const, refused: illegal({ status: 'MISSED' }, call.me === 'RINGING' ? 'MISSED' : 'LEFT', action, 'nobody answered in time') };
       }
       return { kind: await fn(trx, call, call.me), refused: null };
     });
-    const users = await query<{ userId: string }>(this.knex, 'select user_id as "userId" from call_participants where call_id = ?', [id]);
+    // only participants who are still members of the conversation hear about it
+    const users = await query<{ userId: string }>(
+      this.knex,
+      `select cp.user_id as "userId" from call_participants cp join calls c on c.id = cp.call_id
+         join conversation_members cm on cm.conversation_id = c.conversation_id and cm.user_id = cp.user_id
+        where cp.call_id = ?`,
+      [id],
+    );
     this.publish(
       id,
       users.map((u) => u.userId),
@@ -391,12 +400,16 @@ export class CallsService {
       seen.add(e.deviceId);
     });
     const targets = [...seen];
+    // the sender and every target must still be members of the conversation (checked on every signal)
     const row = await queryOne<CallRow & { me: ParticipantState | null; allowed: string[] }>(
       this.knex,
       `select ${CALL_COLS},
-              (select state from call_participants where call_id = c.id and user_id = ?) as me,
+              (select cp.state from call_participants cp
+                 join conversation_members cm on cm.conversation_id = c.conversation_id and cm.user_id = cp.user_id
+                where cp.call_id = c.id and cp.user_id = ?) as me,
               coalesce((select json_agg(d.id) from devices d
                           join call_participants cp on cp.call_id = c.id and cp.user_id = d.user_id and cp.state in ('RINGING', 'JOINED')
+                          join conversation_members cm on cm.conversation_id = c.conversation_id and cm.user_id = cp.user_id
                          where d.id = any(?::uuid[]) and d.id <> ?), '[]') as allowed
          from calls c where c.id = ?`,
       [auth.userId, targets.filter((t) => uuidOrNull(t)), auth.deviceUuid, id],

@@ -4,6 +4,13 @@ import ErrorsPlugin from '@pothos/plugin-errors';
 import type { Base64 } from '../kernel/bytes.js';
 import type { Context } from './context.js';
 
+/**
+ * Called for every typed error returned as a result-union member (an expected refusal: RateLimitedError,
+ * NotFoundError, ...), so refusals are counted like GraphQL errors. The schema is one per process; each app
+ * adds its metrics listener here.
+ */
+export const resolvedErrorListeners = new Set<(error: Error) => void>();
+
 export const builder = new SchemaBuilder<{
   Context: Context;
   DefaultFieldNullability: false;
@@ -15,5 +22,10 @@ export const builder = new SchemaBuilder<{
 }>({
   plugins: [ErrorsPlugin],
   defaultFieldNullability: false,
-  errors: { directResult: true },
+  errors: {
+    directResult: true,
+    onResolvedError: (error) => {
+      for (const listener of resolvedErrorListeners) listener(error);
+    },
+  },
 });

@@ -12,6 +12,8 @@ export interface Context {
   /** Subject of a verified external identity-provider token, when one was presented. */
   externalSubject: string | null;
   services: Services;
+  /** The client's address (see http/client-address.ts), for per-address rate limits. */
+  clientAddress: string;
   /** Per-operation batch loaders (one query for a list page, not one per row). */
   loaders: Loaders;
   transport: 'http' | 'ws';

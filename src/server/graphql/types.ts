@@ -1,5 +1,6 @@
 /** Root types, scalars, the `Error` interface and the error types of the shared kernel. */
 import { GraphQLError, Kind } from 'graphql';
+import { ServerBusyError } from '../kernel/bounded.js';
 import { rememberBase64 } from '../kernel/bytes.js';
 import {
   type DomainError,
@@ -80,6 +81,10 @@ builder.objectType(RateLimitedError, {
   fields: (t) => ({ retryAfterSeconds: t.exposeInt('retryAfterSeconds') }),
 });
 
+builder.objectType(ServerBusyError, {
+  ...errorOptions(ServerBusyError, 'ServerBusyError', 'Too many slow operations (credential checks) at once on this server; retry after `retryAfterSeconds`.'),
+  fields: (t) => ({ retryAfterSeconds: t.exposeInt('retryAfterSeconds') }),
+});
 builder.objectType(LimitExceededError, {
   ...errorOptions(LimitExceededError, 'LimitExceededError', 'A size or count limit was exceeded; nothing was stored.'),
   fields: (t) => ({ field: t.exposeString('field'), max: t.exposeInt('max'), actual: t.exposeInt('actual') }),

@@ -63,6 +63,14 @@ export function attachGraphQLWs(server: Server, yoga: GraphQLServer, services: S
       onSubscribe: async (ctx, _id, payload) => {
         const auth = ctx.extra.auth!;
         if (auth.exp * 1000 <= Date.now()) return [unauthenticated('access token expired; reconnect with a new token')];
+        // this operation is already counted in ctx.subscriptions
+        if (Object.keys(ctx.subscriptions).length > config.maxSubscriptionsPerSocket) {
+          return [
+            new GraphQLError(`at most ${config.maxSubscriptionsPerSocket} operations at once on one socket (MAX_SUBSCRIPTIONS_PER_SOCKET)`, {
+              extensions: { code: 'SUBSCRIPTION_LIMIT' },
+            }),
+          ];
+        }
         const { schema: s, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,

@@ -6,11 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { type ExecutionArgs, GraphQLError } from 'graphql';
 import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
+import { clientAddress } from '../http/client-address.js';
 import type { AuthDevice } from '../kernel/auth.js';
 import type { Services } from '../services.js';
 import { authPlugin } from './auth-plugin.js';
+import { resolvedErrorListeners } from './builder.js';
 import type { Context } from './context.js';
 import { domainErrorOf, domainGraphQLError, unauthenticated } from './errors.js';
 import { createLoaders } from './loaders.js';
@@ -21,9 +24,28 @@ export type GraphQLServer = YogaServerInstance<ServerContext, Context>;
 
 export const BEARER = /^Bearer\s+(\S+)$/i;
 
-export function createGraphQLServer(services: Services): GraphQLServer {
+/** Introspection (GraphiQL's own query is 12 levels deep) may go this deep; every other operation GRAPHQL_MAX_DEPTH. */
+const MAX_INTROSPECTION_DEPTH = 15;
+
+/** Gives a graphql-armor refusal its stable code (and HTTP 400): armor's own errors carry none. */
+function refusedWith(code: string) {
+  return {
+    propagateOnRejection: true,
+    onReject: [
+      (_ctx: unknown, error: GraphQLError) => {
+        const ext = error.extensions as Record<string, unknown>;
+        ext.code = code;
+        ext.http = { status: 400 };
+      },
+    ],
+  };
+}
+
+export function createGraphQLServer(services: Services): GraphQLServer & { dispose(): void } {
   const { config, log, metrics } = services;
-  return createYoga<ServerContext, Context>({
+  const countResolved = (error: Error) => metrics.errors.inc({ code: (error as { code?: string }).code ?? error.name });
+  resolvedErrorListeners.add(countResolved);
+  const yoga = createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
@@ -37,15 +59,17 @@ export function createGraphQLServer(services: Services): GraphQLServer {
     },
     // yoga's page loads GraphiQL from a CDN: the explorer (http/explorer.ts) serves its own instead
     graphiql: false,
+    // same origin only, unless CORS_ORIGINS lists the browser origins allowed to call the API
+    cors: (request) => {
+      const origin = request.headers.get('origin');
+      return origin && config.corsOrigins.includes(origin)
+        ? { origin: [origin], credentials: false, methods: ['GET', 'POST'], allowedHeaders: ['content-type', 'authorization', 'accept'], maxAge: 600 }
+        : false;
+    },
     maskedErrors: {
       maskError(error, message, isDev) {
         const domain = domainErrorOf(error);
-        if (domain) {
-          metrics.errors.inc({ code: domain.code });
-          return domainGraphQLError(domain, error instanceof GraphQLError ? error : undefined);
-        }
-        const code = error instanceof GraphQLError ? String(error.extensions?.code ?? 'GRAPHQL_ERROR') : 'INTERNAL_SERVER_ERROR';
-        metrics.errors.inc({ code });
+        if (domain) return domainGraphQLError(domain, error instanceof GraphQLError ? error : undefined);
         if (!(error instanceof GraphQLError) || (error.originalError && !(error.originalError instanceof GraphQLError))) {
           log.error({ err: (error as GraphQLError).originalError ?? error }, 'unexpected error');
         }
@@ -55,8 +79,9 @@ export function createGraphQLServer(services: Services): GraphQLServer {
     context: async (init): Promise<Context> => {
       const requestId = init.request?.headers.get('x-request-id') ?? randomUUID();
       const loaders = createLoaders(services);
+      const address = clientAddress(init.req, config.trustProxyHops);
       if (init.wsAuth) {
-        return { requestId, auth: init.wsAuth, externalSubject: null, services, loaders, transport: 'ws' };
+        return { requestId, auth: init.wsAuth, externalSubject: null, services, loaders, clientAddress: address, transport: 'ws' };
       }
       const header = init.request.headers.get('authorization');
       let auth: AuthDevice | null = null;
@@ -70,18 +95,26 @@ export function createGraphQLServer(services: Services): GraphQLServer {
           if (!externalSubject) throw unauthenticated('invalid, expired or revoked token');
         }
       }
-      return { requestId, auth, externalSubject, services, loaders, transport: 'http' };
+      return { requestId, auth, externalSubject, services, loaders, clientAddress: address, transport: 'http' };
     },
     plugins: [
       EnvelopArmorPlugin({
         // fragments do not add depth (the SDK's own operations use fragments freely)
-        maxDepth: { n: config.maxDepth, flattenFragments: true },
-        costLimit: { maxCost: config.maxCost },
-        maxAliases: { n: config.maxAliases },
-        maxTokens: { n: config.maxTokens },
-        maxDirectives: { n: 20 },
+        maxDepth: { n: config.maxDepth, flattenFragments: true, ...refusedWith('DEPTH_LIMIT_EXCEEDED') },
+        costLimit: { maxCost: config.maxCost, ...refusedWith('COST_LIMIT_EXCEEDED') },
+        maxAliases: { n: config.maxAliases, ...refusedWith('ALIASES_LIMIT_EXCEEDED') },
+        maxTokens: { n: config.maxTokens, ...refusedWith('TOKEN_LIMIT_EXCEEDED') },
+        maxDirectives: { n: 20, ...refusedWith('DIRECTIVES_LIMIT_EXCEEDED') },
         blockFieldSuggestion: { enabled: true },
       }),
+      {
+        // introspection is not exempt from a depth limit, only given a larger one
+        onValidate: ({ addValidationRule }: { addValidationRule: (rule: never) => void }) => {
+          addValidationRule(
+            maxDepthRule({ n: MAX_INTROSPECTION_DEPTH, flattenFragments: true, ignoreIntrospection: false, ...refusedWith('DEPTH_LIMIT_EXCEEDED') }) as never,
+          );
+        },
+      },
       authPlugin(),
       {
         onExecute: ({ args }: { args: ExecutionArgs }) => {
@@ -90,7 +123,16 @@ export function createGraphQLServer(services: Services): GraphQLServer {
         onSubscribe: ({ args }: { args: ExecutionArgs }) => {
           metrics.requests.inc({ transport: (args.contextValue as Context).transport, type: 'subscribe' });
         },
+        // every refusal is counted by its code, validation and limit refusals included
+        onResultProcess: ({ result }: { result: unknown }) => {
+          for (const r of Array.isArray(result) ? result : [result]) {
+            for (const e of (r as { errors?: readonly { extensions?: { code?: unknown } }[] })?.errors ?? []) {
+              metrics.errors.inc({ code: String(e.extensions?.code ?? 'GRAPHQL_ERROR') });
+            }
+          }
+        },
       },
     ],
   });
+  return Object.assign(yoga, { dispose: () => void resolvedErrorListeners.delete(countResolved) });
 }

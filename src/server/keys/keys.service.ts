@@ -25,6 +25,7 @@ import type { Bus } from '../events.js';
 import type { AuthDevice } from '../kernel/auth.js';
 import { InvalidInputError, InvalidKeyError, NotFoundError } from '../kernel/errors.js';
 import { uuidOrNull } from '../kernel/ids.js';
+import { isSmallOrderX25519 } from '../kernel/keys.js';
 import { budget, type Budget, type RateLimiter } from '../ratelimit/index.js';
 import { DuplicateKeyIdError, InvalidSignatureError } from './keys.errors.js';
 
@@ -90,6 +91,7 @@ function checkEcKey(field: string, key: Uint8Array): void {
   if (key.length !== EC_KEY_LENGTH) throw new InvalidKeyError(field, `expected ${EC_KEY_LENGTH} bytes (0x05 || 32), got ${key.length}`);
   if (key[0] !== 0x05) throw new InvalidKeyError(field, `expected type byte 0x05, got ${hex(key[0])}`);
   PublicKey.deserialize(key); // the protocol library's own format check
+  if (isSmallOrderX25519(key.subarray(1))) throw new InvalidKeyError(field, 'a small-order X25519 point is not a usable key');
 }
 
 function checkKyberKey(field: string, key: Uint8Array): void {
