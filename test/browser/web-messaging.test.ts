@@ -255,6 +255,8 @@ describeInChromium('the web client in Chromium: messaging', () => {
     await bob.page.locator('.conversation-row').first().click();
     await expect.poll(() => bob.page.locator('.list-pane').isVisible()).toBe(false);
     expect(await bob.page.locator('.chat').isVisible()).toBe(true);
+    // image, file and voice message, downloaded and decrypted again for this screen
+    await expect.poll(() => bob.page.locator('[data-decrypted="true"]').count(), { timeout: 20_000 }).toBe(3);
     const overflow = await bob.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await rig.screenshot(bob.page, 'phone-chat');
