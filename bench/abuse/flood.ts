@@ -37,7 +37,7 @@ function tokenRequest(): string {
   const fields = Array.from(
     { length: aliases },
     (_, i) =>
-      `a${i}: createAccessToken(deviceId: "${randomUUID()}", deviceSecret: "${randomBytes(16).toString('base64url')}") { __typename ... on Error { code } }`,
+      `a${i}: createAccessToken(credential: "sr1.${randomUUID()}.${randomBytes(32).toString('base64url')}") { __typename ... on Error { code } }`,
   );
   return `mutation { ${fields.join(' ')} }`;
 }

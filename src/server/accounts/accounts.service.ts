@@ -10,6 +10,7 @@ import { isUniqueViolation, query, queryOne } from '../db/sql.js';
 import type { Bus } from '../events.js';
 import type { AuthDevice } from '../kernel/auth.js';
 import { InvalidInputError, InvalidKeyError, NotFoundError } from '../kernel/errors.js';
+import { rowsPerKey } from '../kernel/batch.js';
 import { BoundedPool } from '../kernel/bounded.js';
 import { uuidOrNull } from '../kernel/ids.js';
 import { isSmallOrderX25519 } from '../kernel/keys.js';
@@ -146,6 +147,14 @@ export class AccountsService {
     if (deviceUuid) takes.push([`token:${deviceUuid}`, this.budgets.token]);
     for (const [key, b] of takes) this.local.take(key, b, 1, op);
     for (const [key, b] of takes) await this.limiter.take(key, b, 1, op);
+  }
+
+  /**
+   * Seconds until this address may try an anonymous credential operation again (0: now). The router asks
+   * before parsing a request without a token, so a flood that spent its budget costs next to nothing.
+   */
+  anonymousRetryAfter(address: string): number {
+    return this.local.retryAfter(`auth:${address}`, this.budgets.auth);
   }
 
   private hash(secret: string): Promise<string> {
@@ -383,14 +392,7 @@ export class AccountsService {
   async devicesOfUsers(userIds: readonly string[]): Promise<DeviceRow[][]> {
     const valid = [...new Set(userIds.filter((id) => uuidOrNull(id)))];
     const found = valid.length ? await this.orm.em.fork().find(Device, { user: { $in: valid } }, { orderBy: { deviceId: 'asc' } }) : [];
-    const byUser = new Map<string, DeviceRow[]>();
-    for (const d of found) {
-      const row = deviceRow(d);
-      let l = byUser.get(row.userId);
-      if (!l) byUser.set(row.userId, (l = []));
-      l.push(row);
-    }
-    return userIds.map((id) => byUser.get(id) ?? []);
+    return rowsPerKey(userIds, found.map(deviceRow), (d) => d.userId);
   }
 
   /** When each user was last seen: the latest last_seen_at of their devices (unknown users are left out). */

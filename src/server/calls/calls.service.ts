@@ -18,6 +18,7 @@ import type { ConversationsService } from '../conversations/conversations.servic
 import { query, queryOne, type Sql } from '../db/sql.js';
 import type { Bus, CallEventKind } from '../events.js';
 import type { AuthDevice } from '../kernel/auth.js';
+import { rowsPerKey } from '../kernel/batch.js';
 import { base64Of } from '../kernel/bytes.js';
 import { InvalidInputError, NotFoundError } from '../kernel/errors.js';
 import { isUuid, uuidOrNull } from '../kernel/ids.js';
@@ -361,21 +362,15 @@ export class CallsService {
     const rows = valid.length
       ? await this.orm.em.fork().find(CallParticipant, { call: { $in: valid } }, { orderBy: { joinedAt: 'asc nulls last', user: 'asc' } })
       : [];
-    const byCall = new Map<string, CallParticipantRow[]>();
-    for (const p of rows) {
-      const row: CallParticipantRow = {
-        callId: p.call.id,
-        userId: p.user.id,
-        state: p.state as ParticipantState,
-        deviceUuid: p.deviceUuid ?? null,
-        joinedAt: p.joinedAt ?? null,
-        leftAt: p.leftAt ?? null,
-      };
-      let l = byCall.get(row.callId);
-      if (!l) byCall.set(row.callId, (l = []));
-      l.push(row);
-    }
-    return callIds.map((id) => byCall.get(id) ?? []);
+    const participants: CallParticipantRow[] = rows.map((p) => ({
+      callId: p.call.id,
+      userId: p.user.id,
+      state: p.state as ParticipantState,
+      deviceUuid: p.deviceUuid ?? null,
+      joinedAt: p.joinedAt ?? null,
+      leftAt: p.leftAt ?? null,
+    }));
+    return rowsPerKey(callIds, participants, (p) => p.callId);
   }
 
   /**

@@ -8,6 +8,7 @@ import type { Knex, MikroORM } from '@mikro-orm/postgresql';
 import { VISIBLE_MESSAGE } from '../db/predicates.js';
 import { query, queryOne, type Sql } from '../db/sql.js';
 import type { Bus } from '../events.js';
+import { rowsPerKey } from '../kernel/batch.js';
 import { InvalidInputError, NotFoundError } from '../kernel/errors.js';
 import { isUuid, uuidOrNull } from '../kernel/ids.js';
 import { checkFirst, decodeCursor, type Page, toPage } from '../kernel/paging.js';
@@ -310,13 +311,7 @@ export class ConversationsService {
     const rows = valid.length
       ? await this.orm.em.fork().find(ConversationMember, { conversation: { $in: valid } }, { orderBy: { joinedAt: 'asc', user: 'asc' } })
       : [];
-    const byConversation = new Map<string, ParticipantRow[]>();
-    for (const m of rows) {
-      const row = { conversationId: m.conversation.id, userId: m.user.id, joinedAt: m.joinedAt, lastReadAt: m.lastReadAt ?? null };
-      let l = byConversation.get(row.conversationId);
-      if (!l) byConversation.set(row.conversationId, (l = []));
-      l.push(row);
-    }
-    return conversationIds.map((id) => byConversation.get(id) ?? []);
+    const participants: ParticipantRow[] = rows.map((m) => ({ conversationId: m.conversation.id, userId: m.user.id, joinedAt: m.joinedAt, lastReadAt: m.lastReadAt ?? null }));
+    return rowsPerKey(conversationIds, participants, (p) => p.conversationId);
   }
 }

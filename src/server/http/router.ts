@@ -52,8 +52,10 @@ export function createRouter(services: Services, yoga: GraphQLServer): RequestHa
     if (req.headers.authorization) return true;
     const address = clientAddress(req, config.trustProxyHops);
     const n = anonymous.get(address) ?? 0;
-    if (n >= config.anonConcurrencyPerAddress) {
-      json(res, 429, { errors: [{ message: 'too many requests without a token at once from this address', extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 1 } }] }, { 'retry-after': '1' });
+    const wait = n >= config.anonConcurrencyPerAddress ? 1 : services.accounts.anonymousRetryAfter(address);
+    if (wait > 0) {
+      const message = n >= config.anonConcurrencyPerAddress ? 'too many requests without a token at once from this address' : 'credential operations: rate limit exceeded';
+      json(res, 429, { errors: [{ message, extensions: { code: 'RATE_LIMITED', retryAfterSeconds: wait } }] }, { 'retry-after': String(wait) });
       return false;
     }
     anonymous.set(address, n + 1);

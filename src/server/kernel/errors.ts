@@ -11,7 +11,11 @@ export class DomainError extends Error {
     readonly code: string,
     message: string,
   ) {
+    // an expected refusal needs no stack trace, and capturing one is most of its cost (a flood creates many)
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
     this.name = new.target.name;
   }
 

@@ -14,6 +14,14 @@ export class LocalRateLimiter {
 
   constructor(private readonly now: () => number = () => performance.now()) {}
 
+  /** Seconds until bucket `key` holds `cost` tokens again (0: it does now). Takes nothing. */
+  retryAfter(key: string, b: Budget, cost = 1): number {
+    const bucket = this.buckets.get(key);
+    if (!bucket) return 0;
+    const tokens = Math.min(b.burst, bucket.tokens + ((this.now() - bucket.at) / 1000) * b.refillPerSecond);
+    return tokens >= cost ? 0 : Math.max(1, Math.ceil((cost - tokens) / b.refillPerSecond));
+  }
+
   /** Takes `cost` tokens from bucket `key`, or throws RateLimitedError naming `what`. */
   take(key: string, b: Budget, cost = 1, what = 'requests'): void {
     const now = this.now();
