@@ -139,26 +139,51 @@ async function httpError(res: Response): Promise<AttachmentError> {
   return new AttachmentError(kind, message, res.status);
 }
 
+/** Upload progress: bytes of ciphertext sent so far, of `total`. */
+export type UploadProgress = (sent: number, total: number) => void;
+
 /**
  * Uploads ciphertext (POST /attachments) and checks that the server received exactly these bytes (its
- * SHA-256 must equal ours). `baseUrl` is the server root (or its /graphql URL).
+ * SHA-256 must equal ours). `baseUrl` is the server root (or its /graphql URL). With `onProgress`, a browser
+ * uploads through XMLHttpRequest, whose upload events report progress (fetch has none for request bodies
+ * over HTTP/1.1); elsewhere progress is reported once, at the end.
  */
-export async function uploadAttachment(baseUrl: string, token: string, ciphertext: Uint8Array): Promise<UploadedAttachment> {
+export async function uploadAttachment(
+  baseUrl: string,
+  token: string,
+  ciphertext: Uint8Array,
+  opts: { onProgress?: UploadProgress } = {},
+): Promise<UploadedAttachment> {
+  const url = endpoint(baseUrl, '/attachments');
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' };
   let res: Response;
   try {
-    res = await fetch(endpoint(baseUrl, '/attachments'), {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
-      body: buf(ciphertext),
-    });
+    res =
+      opts.onProgress && typeof XMLHttpRequest === 'function'
+        ? await postWithProgress(url, headers, buf(ciphertext), opts.onProgress)
+        : await fetch(url, { method: 'POST', headers, body: buf(ciphertext) });
   } catch (err) {
     throw new AttachmentError('Http', `upload failed: ${(err as Error).message}`, undefined, { cause: err });
   }
   if (res.status !== 201) throw await httpError(res);
+  opts.onProgress?.(ciphertext.length, ciphertext.length);
   const body = (await res.json()) as { id: string; size: number; digest: string };
   const digest = Uint8Array.from(atob(body.digest), (c) => c.charCodeAt(0));
   if (!equalBytes(digest, await sha256(ciphertext))) throw new AttachmentDigestMismatchError();
   return { id: body.id, size: body.size, digest };
+}
+
+function postWithProgress(url: string, headers: Record<string, string>, body: Uint8Array<ArrayBuffer>, onProgress: UploadProgress): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', url);
+    for (const [k, v] of Object.entries(headers)) xhr.setRequestHeader(k, v);
+    xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : body.length);
+    xhr.onload = () => resolve(new Response(xhr.responseText, { status: xhr.status, headers: { 'content-type': xhr.getResponseHeader('content-type') ?? '' } }));
+    xhr.onerror = () => reject(new Error('network error'));
+    xhr.onabort = () => reject(new Error('aborted'));
+    xhr.send(body);
+  });
 }
 
 /** Downloads an attachment's ciphertext (GET /attachments/:id). Decrypt it with decryptAttachment. */

@@ -11,6 +11,7 @@ import type {
 } from './generated/graphql.js';
 import type { KeyPolicy, PreKeyCounts } from './keys.js';
 import type { AttachmentPointer } from './content.js';
+import type { CallEvent, IncomingCallSignal } from './call-types.js';
 import type { ClientStore, Credentials, StoredMessage } from './stores/types.js';
 import type { Transport } from './transport.js';
 
@@ -73,6 +74,10 @@ export interface ClientEvents extends Record<string, unknown> {
   /** The one-time prekey stock was topped up. */
   preKeysRefilled: PreKeyCounts;
   connection: 'connected' | 'closed';
+  /** A call the user takes part in changed (RINGING on an incoming call: ring). See ./calls.ts. */
+  call: CallEvent;
+  /** A decrypted signaling payload (offer, answer, ICE candidates, hang-up) from another device of a call. */
+  callSignal: IncomingCallSignal;
 }
 
 /** Subscribes to a typed subscription for as long as the client runs; returns the unsubscribe function. */

@@ -1,4 +1,5 @@
 /** Public entry point of the client SDK (browsers and Node). Node-only helpers are in ./node.ts. */
+export type { AttachmentSendOptions } from './sending.js';
 export {
   MessagingClient,
   type MessagingClientOptions,
@@ -12,6 +13,17 @@ export {
   type Envelope,
   type MessageMeta,
 } from './messaging-client.js';
+export {
+  CallManager,
+  CALL_SIGNAL_VERSION,
+  MAX_CANDIDATES_PER_SIGNAL,
+  type Call,
+  type CallEvent,
+  type CallMedia,
+  type CallSignalPayload,
+  type IceCandidate,
+  type IncomingCallSignal,
+} from './calls.js';
 export {
   CONTENT_VERSION,
   ContentError,
@@ -47,5 +59,6 @@ export {
   type EncryptedAttachment,
   encryptAttachment,
   type UploadedAttachment,
+  type UploadProgress,
   uploadAttachment,
 } from './attachments.js';

@@ -13,6 +13,7 @@
  */
 import { generateRegistrationId, IdentityKeyPair } from '../protocol/index.js';
 import { decryptAttachment, downloadAttachment } from './attachments.js';
+import { CallManager } from './calls.js';
 import { fromBase64, toBase64 } from './base64.js';
 import { type AttachmentPointer, ContentError } from './content.js';
 import type {
@@ -30,7 +31,6 @@ import { Directory } from './directory.js';
 import { Emitter } from './emitter.js';
 import { ClientError, type PeerAddress } from './errors.js';
 import {
-  type ContentType,
   ConversationEventsDocument,
   ConversationsDocument,
   CreateDeviceLinkCodeDocument,
@@ -48,13 +48,16 @@ import {
   PresenceDocument,
   RegisterDocument,
   RemoveDeviceDocument,
+  SearchUsersDocument,
+  SetDisappearingTimerDocument,
+  ConversationMessagesDocument,
   SetReactionDocument,
   SetTypingDocument,
   UploadPreKeysDocument,
 } from './generated/graphql.js';
 import { DEFAULT_KEY_POLICY, KeyManager } from './keys.js';
 import { Receiver } from './receiving.js';
-import { Sender } from './sending.js';
+import { type AttachmentSendOptions, Sender } from './sending.js';
 import { Sessions } from './sessions.js';
 import type { ClientStore, Credentials, StoredMessage } from './stores/types.js';
 import { AccessTokens } from './tokens.js';
@@ -83,6 +86,8 @@ export class MessagingClient {
   readonly transport: Transport;
   readonly keys: KeyManager;
   readonly store: ClientStore;
+  /** Call control and end-to-end encrypted call signaling (./calls.ts). */
+  readonly calls: CallManager;
   private readonly ctx: ClientContext;
   private readonly tokens: AccessTokens;
   private readonly directory: Directory;
@@ -123,6 +128,7 @@ export class MessagingClient {
     this.sessions = new Sessions(this.ctx);
     this.sender = new Sender(this.ctx, this.directory, this.sessions, () => this.tokens.get());
     this.receiver = new Receiver(this.ctx, this.sessions, this.subscribe);
+    this.calls = new CallManager(this.ctx, this.directory, this.sessions, this.subscribe);
     this.keys = new KeyManager(
       this.store,
       {
@@ -237,6 +243,7 @@ export class MessagingClient {
     });
     this.subscribe(MyDevicesChangedDocument, {}, () => this.directory.clear());
     this.receiver.open();
+    this.calls.open();
     this.scheduleRotation();
   }
 
@@ -274,6 +281,7 @@ export class MessagingClient {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.tokens.stopRenewal();
+    this.calls.close();
     for (const u of this.subscriptions) u();
     this.subscriptions.clear();
     await this.receiver.stop();
@@ -333,6 +341,13 @@ export class MessagingClient {
     return (await this.transport.request(MeDocument, {})).me;
   }
 
+  /** The directory: users whose username starts with, or whose display name contains, `search`. */
+  async users(search: string, first = 20): Promise<{ id: string; username: string; displayName: string }[]> {
+    const r = (await this.transport.request(SearchUsersDocument, { search, first })).users;
+    if (r.__typename !== 'UserPage') throw domainError(r);
+    return r.items;
+  }
+
   /**
    * Accepts the current identity key of a peer device after the app confirmed it (safety number):
    * records it, drops the old session, and re-reads the inbox so envelopes held back are decrypted.
@@ -355,6 +370,14 @@ export class MessagingClient {
 
   async createGroup(name: string, memberIds: string[]): Promise<Conversation> {
     const r = (await this.transport.request(CreateGroupDocument, { input: { name, memberIds } })).createGroup;
+    if (r.__typename !== 'Conversation') throw domainError(r);
+    this.directory.remember(r);
+    return r;
+  }
+
+  /** Sets (seconds) or clears (null) the conversation's disappearing-message timer: the default lifetime of new messages. */
+  async setDisappearingTimer(conversationId: string, seconds: number | null): Promise<Conversation> {
+    const r = (await this.transport.request(SetDisappearingTimerDocument, { conversationId, seconds })).setDisappearingTimer;
     if (r.__typename !== 'Conversation') throw domainError(r);
     this.directory.remember(r);
     return r;
@@ -418,12 +441,12 @@ export class MessagingClient {
    * fresh key), uploads only the ciphertext, and sends a message whose end-to-end encrypted content carries
    * the pointer (attachment id, key, SHA-256 digest, size, MIME type, file name). The server binds the
    * upload to the message (participants may download it; it is deleted with the message) but never sees
-   * the key, the MIME type or the name.
+   * the key, the MIME type or the name. `onUploadProgress` reports the upload (bytes sent, total).
    */
   sendAttachment(
     conversationId: string,
     file: Uint8Array,
-    opts: SendOptions & { contentType: Exclude<ContentType, 'TEXT'>; mimeType: string; fileName?: string; caption?: string },
+    opts: AttachmentSendOptions,
   ): Promise<StoredMessage> {
     return this.sender.sendAttachment(conversationId, file, opts);
   }
@@ -477,6 +500,16 @@ export class MessagingClient {
 
   watchPresence(userIds: string[], handler: (state: PresenceState) => unknown): () => void {
     return this.subscribe(PresenceChangesDocument, { userIds }, (v) => handler(v.presence));
+  }
+
+  /**
+   * Server-side metadata of a conversation's newest messages (newest first): status and receipts (for the
+   * sender), reactions, deletion, expiry. One request for a screen of ticks and reactions.
+   */
+  async messageMetas(conversationId: string, first = 50, after?: string): Promise<{ items: MessageMeta[]; endCursor: string | null; hasNextPage: boolean }> {
+    const r = (await this.transport.request(ConversationMessagesDocument, { conversationId, first, after })).messages;
+    if (r.__typename !== 'MessagePage') throw domainError(r);
+    return { items: r.items, endCursor: r.pageInfo.endCursor ?? null, hasNextPage: r.pageInfo.hasNextPage };
   }
 
   /** Server-side metadata of a message: status, receipts, reactions, deletion. */

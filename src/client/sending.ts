@@ -5,7 +5,7 @@
  * a short rate-limit wait is absorbed. Sends leave in call order. Attachments are encrypted on the device
  * and only their ciphertext is uploaded.
  */
-import { encryptAttachment, uploadAttachment } from './attachments.js';
+import { encryptAttachment, type UploadProgress, uploadAttachment } from './attachments.js';
 import { toBase64 } from './base64.js';
 import { type AttachmentPointer, createContent, encodeContent } from './content.js';
 import type { ClientContext, SendOptions } from './context.js';
@@ -16,6 +16,16 @@ import { Serial } from './serial.js';
 import type { Sessions } from './sessions.js';
 import type { StoredMessage } from './stores/types.js';
 import { domainError } from './transport.js';
+
+/** What sendAttachment takes besides the bytes. */
+export type AttachmentSendOptions = SendOptions & {
+  contentType: Exclude<ContentType, 'TEXT'>;
+  mimeType: string;
+  fileName?: string;
+  caption?: string;
+  /** Called as the ciphertext uploads (bytes sent, total). */
+  onUploadProgress?: UploadProgress;
+};
 
 /** Tries after a MismatchedDevices / StaleDevices refusal, each after refreshing the device list. */
 const SEND_RETRIES = 1;
@@ -39,10 +49,10 @@ export class Sender {
   async sendAttachment(
     conversationId: string,
     file: Uint8Array,
-    opts: SendOptions & { contentType: Exclude<ContentType, 'TEXT'>; mimeType: string; fileName?: string; caption?: string },
+    opts: AttachmentSendOptions,
   ): Promise<StoredMessage> {
     const enc = await encryptAttachment(file);
-    const up = await uploadAttachment(this.ctx.opts.url, await this.accessToken(), enc.ciphertext);
+    const up = await uploadAttachment(this.ctx.opts.url, await this.accessToken(), enc.ciphertext, { onProgress: opts.onUploadProgress });
     const pointer: AttachmentPointer = {
       url: `attachment:${up.id}`,
       contentType: opts.mimeType,
@@ -51,8 +61,9 @@ export class Sender {
       digest: toBase64(enc.digest),
       ...(opts.fileName ? { fileName: opts.fileName } : {}),
     };
+    const { onUploadProgress: _progress, ...send } = opts;
     return this.sendMessage(conversationId, opts.caption ?? '', {
-      ...opts,
+      ...send,
       attachments: [...(opts.attachments ?? []), pointer],
       attachmentIds: [...(opts.attachmentIds ?? []), up.id],
     });

@@ -4,6 +4,7 @@
  */
 import { createECDH, createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 export interface ExternalAuthConfig {
   /** HS256 shared secret of an external identity provider. */
@@ -116,6 +117,11 @@ export interface Config {
    * explorer, served from this server's own assets (src/server/http/explorer.ts).
    */
   graphiql: boolean;
+  /**
+   * WEB_APP_DIR: the built web client served at `/` (src/server/http/web-app.ts); unset means the repo's own
+   * build (src/web/dist, made by `npm run build:web`, which `npm start` runs first); `off` serves none.
+   */
+  webAppDir: string | null;
   /** Push providers and the notifier (src/server/push); each provider is off unless configured. */
   push: PushConfig;
   /** CORS_ORIGINS (default none: same origin only): origins allowed to call the API from a browser. */
@@ -147,6 +153,9 @@ export interface Config {
   /** ANON_CONCURRENCY_PER_ADDRESS (default 4): requests without a token one address may have in progress at once (429 beyond). */
   anonConcurrencyPerAddress: number;
 }
+
+/** Where `npm run build:web` writes the web client (src/web/vite.config.ts). */
+export const DEFAULT_WEB_APP_DIR = fileURLToPath(new URL('../web/dist/', import.meta.url));
 
 export class ConfigError extends Error {
   constructor(
@@ -435,6 +444,7 @@ export function loadConfig(env: Env = process.env): Config {
     preKeyFetchBurst: int(env, 'PREKEY_FETCH_BURST', 6, 1, 100_000),
     preKeyFetchRefillSeconds: int(env, 'PREKEY_FETCH_REFILL_SECONDS', 600, 1, 86_400),
     graphiql: bool(env, 'GRAPHIQL', env.NODE_ENV !== 'production'),
+    webAppDir: env.WEB_APP_DIR === 'off' ? null : env.WEB_APP_DIR || DEFAULT_WEB_APP_DIR,
     push: loadPush(env),
     corsOrigins: origins(env, 'CORS_ORIGINS'),
     metricsToken: metricsToken(env),

@@ -4,6 +4,48 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type CallDirection =
+  | 'INCOMING'
+  | 'OUTGOING';
+
+export type CallEventKind =
+  | 'ACCEPTED'
+  | 'CANCELLED'
+  | 'DECLINED'
+  | 'ENDED'
+  | 'LEFT'
+  | 'MISSED'
+  | 'RINGING';
+
+export type CallMedia =
+  | 'AUDIO'
+  | 'VIDEO';
+
+/** The caller starts JOINED, everyone else RINGING. */
+export type CallParticipantState =
+  | 'DECLINED'
+  | 'JOINED'
+  | 'LEFT'
+  | 'MISSED'
+  | 'RINGING';
+
+export type CallSignalInput = {
+  ciphertext: string;
+  /** Device.id of a device of a participant of the call. */
+  deviceId: string;
+  /** 2 = whisper, 3 = prekey. */
+  type: number;
+};
+
+/** RINGING -> ONGOING (answered) -> COMPLETED; or, unanswered: DECLINED (every callee declined), CANCELLED (the caller hung up), MISSED (ring timeout). */
+export type CallStatus =
+  | 'CANCELLED'
+  | 'COMPLETED'
+  | 'DECLINED'
+  | 'MISSED'
+  | 'ONGOING'
+  | 'RINGING';
+
 export type ContentType =
   | 'AUDIO'
   | 'FILE'
@@ -216,6 +258,109 @@ export type MyDevicesChangedSubscriptionVariables = Exact<{ [key: string]: never
 
 export type MyDevicesChangedSubscription = { myDevicesChanged: Array<{ id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null }> };
 
+export type CallFieldsFragment = { id: string, conversationId: string, media: CallMedia, status: CallStatus, direction: CallDirection, missed: boolean, viewerState: CallParticipantState, callerUserId: string, callerDeviceId: string, startedAt: string, answeredAt: string | null, endedAt: string | null, durationSeconds: number | null, caller: { id: string, username: string, displayName: string }, participants: Array<{ userId: string, state: CallParticipantState, deviceId: string | null, joinedAt: string | null, leftAt: string | null }> };
+
+export type StartCallMutationVariables = Exact<{
+  conversationId: string;
+  media: CallMedia;
+}>;
+
+
+export type StartCallMutation = { startCall:
+    | { __typename: 'Call', id: string, conversationId: string, media: CallMedia, status: CallStatus, direction: CallDirection, missed: boolean, viewerState: CallParticipantState, callerUserId: string, callerDeviceId: string, startedAt: string, answeredAt: string | null, endedAt: string | null, durationSeconds: number | null, caller: { id: string, username: string, displayName: string }, participants: Array<{ userId: string, state: CallParticipantState, deviceId: string | null, joinedAt: string | null, leftAt: string | null }> }
+    | { __typename: 'InvalidInputError', code: string, message: string }
+    | { __typename: 'NotFoundError', code: string, message: string }
+   };
+
+export type AcceptCallMutationVariables = Exact<{
+  callId: string;
+}>;
+
+
+export type AcceptCallMutation = { acceptCall:
+    | { __typename: 'Call', id: string, conversationId: string, media: CallMedia, status: CallStatus, direction: CallDirection, missed: boolean, viewerState: CallParticipantState, callerUserId: string, callerDeviceId: string, startedAt: string, answeredAt: string | null, endedAt: string | null, durationSeconds: number | null, caller: { id: string, username: string, displayName: string }, participants: Array<{ userId: string, state: CallParticipantState, deviceId: string | null, joinedAt: string | null, leftAt: string | null }> }
+    | { __typename: 'IllegalCallTransitionError', code: string, message: string }
+    | { __typename: 'NotFoundError', code: string, message: string }
+   };
+
+export type DeclineCallMutationVariables = Exact<{
+  callId: string;
+}>;
+
+
+export type DeclineCallMutation = { declineCall:
+    | { __typename: 'Call', id: string, conversationId: string, media: CallMedia, status: CallStatus, direction: CallDirection, missed: boolean, viewerState: CallParticipantState, callerUserId: string, callerDeviceId: string, startedAt: string, answeredAt: string | null, endedAt: string | null, durationSeconds: number | null, caller: { id: string, username: string, displayName: string }, participants: Array<{ userId: string, state: CallParticipantState, deviceId: string | null, joinedAt: string | null, leftAt: string | null }> }
+    | { __typename: 'IllegalCallTransitionError', code: string, message: string }
+    | { __typename: 'NotFoundError', code: string, message: string }
+   };
+
+export type EndCallMutationVariables = Exact<{
+  callId: string;
+}>;
+
+
+export type EndCallMutation = { endCall:
+    | { __typename: 'Call', id: string, conversationId: string, media: CallMedia, status: CallStatus, direction: CallDirection, missed: boolean, viewerState: CallParticipantState, callerUserId: string, callerDeviceId: string, startedAt: string, answeredAt: string | null, endedAt: string | null, durationSeconds: number | null, caller: { id: string, username: string, displayName: string }, participants: Array<{ userId: string, state: CallParticipantState, deviceId: string | null, joinedAt: string | null, leftAt: string | null }> }
+    | { __typename: 'IllegalCallTransitionError', code: string, message: string }
+    | { __typename: 'NotFoundError', code: string, message: string }
+   };
+
+export type CancelCallMutationVariables = Exact<{
+  callId: string;
+}>;
+
+
+export type CancelCallMutation = { cancelCall:
+    | { __typename: 'Call', id: string, conversationId: string, media: CallMedia, status: CallStatus, direction: CallDirection, missed: boolean, viewerState: CallParticipantState, callerUserId: string, callerDeviceId: string, startedAt: string, answeredAt: string | null, endedAt: string | null, durationSeconds: number | null, caller: { id: string, username: string, displayName: string }, participants: Array<{ userId: string, state: CallParticipantState, deviceId: string | null, joinedAt: string | null, leftAt: string | null }> }
+    | { __typename: 'IllegalCallTransitionError', code: string, message: string }
+    | { __typename: 'NotFoundError', code: string, message: string }
+   };
+
+export type CallQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type CallQuery = { call:
+    | { __typename: 'Call', id: string, conversationId: string, media: CallMedia, status: CallStatus, direction: CallDirection, missed: boolean, viewerState: CallParticipantState, callerUserId: string, callerDeviceId: string, startedAt: string, answeredAt: string | null, endedAt: string | null, durationSeconds: number | null, caller: { id: string, username: string, displayName: string }, participants: Array<{ userId: string, state: CallParticipantState, deviceId: string | null, joinedAt: string | null, leftAt: string | null }> }
+    | { __typename: 'NotFoundError', code: string, message: string }
+   };
+
+export type CallHistoryQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type CallHistoryQuery = { callHistory:
+    | { __typename: 'CallPage', items: Array<{ id: string, conversationId: string, media: CallMedia, status: CallStatus, direction: CallDirection, missed: boolean, viewerState: CallParticipantState, callerUserId: string, callerDeviceId: string, startedAt: string, answeredAt: string | null, endedAt: string | null, durationSeconds: number | null, caller: { id: string, username: string, displayName: string }, participants: Array<{ userId: string, state: CallParticipantState, deviceId: string | null, joinedAt: string | null, leftAt: string | null }> }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } }
+    | { __typename: 'InvalidInputError', code: string, message: string }
+   };
+
+export type SendCallSignalMutationVariables = Exact<{
+  callId: string;
+  envelopes: Array<CallSignalInput> | CallSignalInput;
+}>;
+
+
+export type SendCallSignalMutation = { sendCallSignal:
+    | { __typename: 'CallSignalTargetError', code: string, message: string, deviceIds: Array<string> }
+    | { __typename: 'CallSignalsSent', relayed: number }
+    | { __typename: 'IllegalCallTransitionError', code: string, message: string }
+    | { __typename: 'InvalidInputError', code: string, message: string }
+    | { __typename: 'NotFoundError', code: string, message: string }
+   };
+
+export type CallEventsSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type CallEventsSubscription = { callEvents: { kind: CallEventKind, callId: string, actorUserId: string | null, call: { id: string, conversationId: string, media: CallMedia, status: CallStatus, direction: CallDirection, missed: boolean, viewerState: CallParticipantState, callerUserId: string, callerDeviceId: string, startedAt: string, answeredAt: string | null, endedAt: string | null, durationSeconds: number | null, caller: { id: string, username: string, displayName: string }, participants: Array<{ userId: string, state: CallParticipantState, deviceId: string | null, joinedAt: string | null, leftAt: string | null }> } } };
+
+export type CallSignalsSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type CallSignalsSubscription = { callSignals: { callId: string, fromUserId: string, fromDevice: string, fromDeviceId: number, type: number, ciphertext: string } };
+
 export type ConversationFieldsFragment = { id: string, kind: ConversationKind, name: string | null, avatarUrl: string | null, createdAt: string, lastMessageAt: string | null, lastActivityAt: string, unreadCount: number, muted: boolean, disappearingSeconds: number | null, participants: Array<{ userId: string, user: { id: string, username: string, displayName: string, avatarUrl: string | null, devices: Array<{ id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null }> } }> };
 
 export type CreateDirectConversationMutationVariables = Exact<{
@@ -259,6 +404,18 @@ export type ConversationsQueryVariables = Exact<{
 export type ConversationsQuery = { conversations:
     | { __typename: 'ConversationPage', items: Array<{ id: string, kind: ConversationKind, name: string | null, avatarUrl: string | null, createdAt: string, lastMessageAt: string | null, lastActivityAt: string, unreadCount: number, muted: boolean, disappearingSeconds: number | null, participants: Array<{ userId: string, user: { id: string, username: string, displayName: string, avatarUrl: string | null, devices: Array<{ id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null }> } }> }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } }
     | { __typename: 'InvalidInputError', code: string, message: string }
+   };
+
+export type SetDisappearingTimerMutationVariables = Exact<{
+  conversationId: string;
+  seconds?: number | null | undefined;
+}>;
+
+
+export type SetDisappearingTimerMutation = { setDisappearingTimer:
+    | { __typename: 'Conversation', id: string, kind: ConversationKind, name: string | null, avatarUrl: string | null, createdAt: string, lastMessageAt: string | null, lastActivityAt: string, unreadCount: number, muted: boolean, disappearingSeconds: number | null, participants: Array<{ userId: string, user: { id: string, username: string, displayName: string, avatarUrl: string | null, devices: Array<{ id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null }> } }> }
+    | { __typename: 'InvalidInputError', code: string, message: string }
+    | { __typename: 'NotFoundError', code: string, message: string }
    };
 
 export type PreKeyCountsFieldsFragment = { oneTime: number, kyberOneTime: number, signedPreKeyId: number | null, lastResortKyberPreKeyId: number | null };
@@ -386,6 +543,19 @@ export type SetReactionMutation = { setReaction:
     | { __typename: 'NotFoundError', code: string, message: string }
    };
 
+export type ConversationMessagesQueryVariables = Exact<{
+  conversationId: string;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type ConversationMessagesQuery = { messages:
+    | { __typename: 'InvalidInputError', code: string, message: string }
+    | { __typename: 'MessagePage', items: Array<{ id: string, conversationId: string, senderUserId: string, senderDeviceId: number, clientMessageId: string, contentType: ContentType, replyToId: string | null, expiresAt: string | null, createdAt: string, deleted: boolean, status: MessageStatus | null, receipts: Array<{ userId: string, deliveredAt: string | null, readAt: string | null }>, reactions: Array<{ userId: string, emoji: string, createdAt: string }> }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } }
+    | { __typename: 'NotFoundError', code: string, message: string }
+   };
+
 export type InboxSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -478,6 +648,35 @@ export const CredentialsFieldsFragmentDoc = new TypedDocumentString(`
   createdAt
   lastSeenAt
 }`, {"fragmentName":"CredentialsFields"}) as unknown as TypedDocumentString<CredentialsFieldsFragment, unknown>;
+export const CallFieldsFragmentDoc = new TypedDocumentString(`
+    fragment CallFields on Call {
+  id
+  conversationId
+  media
+  status
+  direction
+  missed
+  viewerState
+  callerUserId
+  callerDeviceId
+  caller {
+    id
+    username
+    displayName
+  }
+  startedAt
+  answeredAt
+  endedAt
+  durationSeconds
+  participants {
+    userId
+    state
+    deviceId
+    joinedAt
+    leftAt
+  }
+}
+    `, {"fragmentName":"CallFields"}) as unknown as TypedDocumentString<CallFieldsFragment, unknown>;
 export const ConversationFieldsFragmentDoc = new TypedDocumentString(`
     fragment ConversationFields on Conversation {
   id
@@ -807,6 +1006,359 @@ export const MyDevicesChangedDocument = new TypedDocumentString(`
   createdAt
   lastSeenAt
 }`) as unknown as TypedDocumentString<MyDevicesChangedSubscription, MyDevicesChangedSubscriptionVariables>;
+export const StartCallDocument = new TypedDocumentString(`
+    mutation StartCall($conversationId: ID!, $media: CallMedia!) {
+  startCall(conversationId: $conversationId, media: $media) {
+    __typename
+    ... on Call {
+      ...CallFields
+    }
+    ... on Error {
+      code
+      message
+    }
+  }
+}
+    fragment CallFields on Call {
+  id
+  conversationId
+  media
+  status
+  direction
+  missed
+  viewerState
+  callerUserId
+  callerDeviceId
+  caller {
+    id
+    username
+    displayName
+  }
+  startedAt
+  answeredAt
+  endedAt
+  durationSeconds
+  participants {
+    userId
+    state
+    deviceId
+    joinedAt
+    leftAt
+  }
+}`) as unknown as TypedDocumentString<StartCallMutation, StartCallMutationVariables>;
+export const AcceptCallDocument = new TypedDocumentString(`
+    mutation AcceptCall($callId: ID!) {
+  acceptCall(callId: $callId) {
+    __typename
+    ... on Call {
+      ...CallFields
+    }
+    ... on Error {
+      code
+      message
+    }
+  }
+}
+    fragment CallFields on Call {
+  id
+  conversationId
+  media
+  status
+  direction
+  missed
+  viewerState
+  callerUserId
+  callerDeviceId
+  caller {
+    id
+    username
+    displayName
+  }
+  startedAt
+  answeredAt
+  endedAt
+  durationSeconds
+  participants {
+    userId
+    state
+    deviceId
+    joinedAt
+    leftAt
+  }
+}`) as unknown as TypedDocumentString<AcceptCallMutation, AcceptCallMutationVariables>;
+export const DeclineCallDocument = new TypedDocumentString(`
+    mutation DeclineCall($callId: ID!) {
+  declineCall(callId: $callId) {
+    __typename
+    ... on Call {
+      ...CallFields
+    }
+    ... on Error {
+      code
+      message
+    }
+  }
+}
+    fragment CallFields on Call {
+  id
+  conversationId
+  media
+  status
+  direction
+  missed
+  viewerState
+  callerUserId
+  callerDeviceId
+  caller {
+    id
+    username
+    displayName
+  }
+  startedAt
+  answeredAt
+  endedAt
+  durationSeconds
+  participants {
+    userId
+    state
+    deviceId
+    joinedAt
+    leftAt
+  }
+}`) as unknown as TypedDocumentString<DeclineCallMutation, DeclineCallMutationVariables>;
+export const EndCallDocument = new TypedDocumentString(`
+    mutation EndCall($callId: ID!) {
+  endCall(callId: $callId) {
+    __typename
+    ... on Call {
+      ...CallFields
+    }
+    ... on Error {
+      code
+      message
+    }
+  }
+}
+    fragment CallFields on Call {
+  id
+  conversationId
+  media
+  status
+  direction
+  missed
+  viewerState
+  callerUserId
+  callerDeviceId
+  caller {
+    id
+    username
+    displayName
+  }
+  startedAt
+  answeredAt
+  endedAt
+  durationSeconds
+  participants {
+    userId
+    state
+    deviceId
+    joinedAt
+    leftAt
+  }
+}`) as unknown as TypedDocumentString<EndCallMutation, EndCallMutationVariables>;
+export const CancelCallDocument = new TypedDocumentString(`
+    mutation CancelCall($callId: ID!) {
+  cancelCall(callId: $callId) {
+    __typename
+    ... on Call {
+      ...CallFields
+    }
+    ... on Error {
+      code
+      message
+    }
+  }
+}
+    fragment CallFields on Call {
+  id
+  conversationId
+  media
+  status
+  direction
+  missed
+  viewerState
+  callerUserId
+  callerDeviceId
+  caller {
+    id
+    username
+    displayName
+  }
+  startedAt
+  answeredAt
+  endedAt
+  durationSeconds
+  participants {
+    userId
+    state
+    deviceId
+    joinedAt
+    leftAt
+  }
+}`) as unknown as TypedDocumentString<CancelCallMutation, CancelCallMutationVariables>;
+export const CallDocument = new TypedDocumentString(`
+    query Call($id: ID!) {
+  call(id: $id) {
+    __typename
+    ... on Call {
+      ...CallFields
+    }
+    ... on Error {
+      code
+      message
+    }
+  }
+}
+    fragment CallFields on Call {
+  id
+  conversationId
+  media
+  status
+  direction
+  missed
+  viewerState
+  callerUserId
+  callerDeviceId
+  caller {
+    id
+    username
+    displayName
+  }
+  startedAt
+  answeredAt
+  endedAt
+  durationSeconds
+  participants {
+    userId
+    state
+    deviceId
+    joinedAt
+    leftAt
+  }
+}`) as unknown as TypedDocumentString<CallQuery, CallQueryVariables>;
+export const CallHistoryDocument = new TypedDocumentString(`
+    query CallHistory($first: Int, $after: String) {
+  callHistory(first: $first, after: $after) {
+    __typename
+    ... on CallPage {
+      items {
+        ...CallFields
+      }
+      pageInfo {
+        endCursor
+        hasNextPage
+      }
+    }
+    ... on Error {
+      code
+      message
+    }
+  }
+}
+    fragment CallFields on Call {
+  id
+  conversationId
+  media
+  status
+  direction
+  missed
+  viewerState
+  callerUserId
+  callerDeviceId
+  caller {
+    id
+    username
+    displayName
+  }
+  startedAt
+  answeredAt
+  endedAt
+  durationSeconds
+  participants {
+    userId
+    state
+    deviceId
+    joinedAt
+    leftAt
+  }
+}`) as unknown as TypedDocumentString<CallHistoryQuery, CallHistoryQueryVariables>;
+export const SendCallSignalDocument = new TypedDocumentString(`
+    mutation SendCallSignal($callId: ID!, $envelopes: [CallSignalInput!]!) {
+  sendCallSignal(callId: $callId, envelopes: $envelopes) {
+    __typename
+    ... on CallSignalsSent {
+      relayed
+    }
+    ... on Error {
+      code
+      message
+    }
+    ... on CallSignalTargetError {
+      deviceIds
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SendCallSignalMutation, SendCallSignalMutationVariables>;
+export const CallEventsDocument = new TypedDocumentString(`
+    subscription CallEvents {
+  callEvents {
+    kind
+    callId
+    actorUserId
+    call {
+      ...CallFields
+    }
+  }
+}
+    fragment CallFields on Call {
+  id
+  conversationId
+  media
+  status
+  direction
+  missed
+  viewerState
+  callerUserId
+  callerDeviceId
+  caller {
+    id
+    username
+    displayName
+  }
+  startedAt
+  answeredAt
+  endedAt
+  durationSeconds
+  participants {
+    userId
+    state
+    deviceId
+    joinedAt
+    leftAt
+  }
+}`) as unknown as TypedDocumentString<CallEventsSubscription, CallEventsSubscriptionVariables>;
+export const CallSignalsDocument = new TypedDocumentString(`
+    subscription CallSignals {
+  callSignals {
+    callId
+    fromUserId
+    fromDevice
+    fromDeviceId
+    type
+    ciphertext
+  }
+}
+    `) as unknown as TypedDocumentString<CallSignalsSubscription, CallSignalsSubscriptionVariables>;
 export const CreateDirectConversationDocument = new TypedDocumentString(`
     mutation CreateDirectConversation($userId: ID!) {
   createDirectConversation(userId: $userId) {
@@ -1001,6 +1553,53 @@ fragment ConversationFields on Conversation {
     }
   }
 }`) as unknown as TypedDocumentString<ConversationsQuery, ConversationsQueryVariables>;
+export const SetDisappearingTimerDocument = new TypedDocumentString(`
+    mutation SetDisappearingTimer($conversationId: ID!, $seconds: Int) {
+  setDisappearingTimer(conversationId: $conversationId, seconds: $seconds) {
+    __typename
+    ... on Conversation {
+      ...ConversationFields
+    }
+    ... on Error {
+      code
+      message
+    }
+  }
+}
+    fragment DeviceFields on Device {
+  id
+  userId
+  deviceId
+  name
+  registrationId
+  identityKey
+  createdAt
+  lastSeenAt
+}
+fragment ConversationFields on Conversation {
+  id
+  kind
+  name
+  avatarUrl
+  createdAt
+  lastMessageAt
+  lastActivityAt
+  unreadCount
+  muted
+  disappearingSeconds
+  participants {
+    userId
+    user {
+      id
+      username
+      displayName
+      avatarUrl
+      devices {
+        ...DeviceFields
+      }
+    }
+  }
+}`) as unknown as TypedDocumentString<SetDisappearingTimerMutation, SetDisappearingTimerMutationVariables>;
 export const PreKeyCountsDocument = new TypedDocumentString(`
     query PreKeyCounts {
   preKeyCounts {
@@ -1323,6 +1922,48 @@ export const SetReactionDocument = new TypedDocumentString(`
     createdAt
   }
 }`) as unknown as TypedDocumentString<SetReactionMutation, SetReactionMutationVariables>;
+export const ConversationMessagesDocument = new TypedDocumentString(`
+    query ConversationMessages($conversationId: ID!, $first: Int, $after: String) {
+  messages(conversationId: $conversationId, first: $first, after: $after) {
+    __typename
+    ... on MessagePage {
+      items {
+        ...MessageFields
+      }
+      pageInfo {
+        endCursor
+        hasNextPage
+      }
+    }
+    ... on Error {
+      code
+      message
+    }
+  }
+}
+    fragment MessageFields on Message {
+  id
+  conversationId
+  senderUserId
+  senderDeviceId
+  clientMessageId
+  contentType
+  replyToId
+  expiresAt
+  createdAt
+  deleted
+  status
+  receipts {
+    userId
+    deliveredAt
+    readAt
+  }
+  reactions {
+    userId
+    emoji
+    createdAt
+  }
+}`) as unknown as TypedDocumentString<ConversationMessagesQuery, ConversationMessagesQueryVariables>;
 export const InboxDocument = new TypedDocumentString(`
     subscription Inbox {
   inbox {

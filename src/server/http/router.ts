@@ -1,7 +1,7 @@
 /**
  * The HTTP routes of one instance: `/graphql` (yoga: queries, mutations, SSE; graphql-ws upgrades are
  * handled in graphql/ws.ts; a browser's GET is the self-hosted explorer when GRAPHIQL is on, its assets
- * under `/explorer/`), `/attachments` (encrypted blobs, streamed), `/health` and `/metrics`.
+ * under `/explorer/`), `/` the web client (web-app.ts, unless WEB_APP_DIR=off), `/attachments` (encrypted blobs, streamed), `/health` and `/metrics`.
  * Request bodies for `/graphql` must declare their length and stay under MAX_BODY_BYTES (411 / 413
  * before a byte is read).
  */
@@ -12,6 +12,7 @@ import type { GraphQLServer } from '../graphql/yoga.js';
 import type { Services } from '../services.js';
 import { clientAddress } from './client-address.js';
 import { createExplorer } from './explorer.js';
+import { createWebApp } from './web-app.js';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
@@ -44,6 +45,7 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
 export function createRouter(services: Services, yoga: GraphQLServer): RequestHandler {
   const { metrics, config, log } = services;
   const explorer = config.graphiql ? createExplorer({ endpoint: '/graphql', title: 'sealed-relay explorer' }) : null;
+  const webApp = config.webAppDir ? createWebApp(config.webAppDir) : null;
   /** Requests without a token in progress, per client address: a flood is refused before it is even parsed. */
   const anonymous = new Map<string, number>();
   const admitAnonymous = (req: IncomingMessage, res: ServerResponse): boolean => {
@@ -89,6 +91,7 @@ export function createRouter(services: Services, yoga: GraphQLServer): RequestHa
         await serveMetrics(services, req, res, true);
         return;
       }
+      if (webApp && (await webApp.handle(req, res, path))) return;
       if (path === '/') {
         res.writeHead(302, { location: '/graphql' }).end();
         return;
