@@ -8,6 +8,7 @@
  * Repeater fed by listeners: what a GraphQL subscription returns). A `stream` whose handler fails ends with
  * that error (the client sees it), never silently.
  */
+import { setMaxListeners } from 'node:events';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub, type PubSub, Repeater } from 'graphql-yoga';
 import { Redis } from 'ioredis';
@@ -99,6 +100,8 @@ function streamOn<T extends TopicMap>(listen: ReturnType<typeof listenOn>): Even
 export function createEventBus<T extends TopicMap>(redisUrl?: string): EventBus<T> {
   if (!redisUrl) {
     const eventTarget = new EventTarget();
+    // one listener per open stream of a topic and id: a device with many subscriptions is normal, not a leak
+    setMaxListeners(10_000, eventTarget);
     const listen = listenOn(eventTarget);
     return Object.assign(createPubSub<T>({ eventTarget }), { listen, stream: streamOn<T>(listen), close: async () => {} }) as EventBus<T>;
   }
