@@ -118,6 +118,8 @@ export interface Config {
   graphiql: boolean;
   /** Push providers and the notifier (src/server/push); each provider is off unless configured. */
   push: PushConfig;
+  /** OPERATOR_USER_IDS (default none): users whose devices may read spam reports (docs/trust.md). */
+  operatorUserIds: string[];
 }
 
 export class ConfigError extends Error {
@@ -306,6 +308,17 @@ function loadPush(env: Env): PushConfig {
   };
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A comma- or space-separated list of user ids (uuids). */
+function userIds(env: Env, name: string): string[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return [];
+  const ids = raw.split(/[\s,]+/).filter(Boolean);
+  for (const id of ids) if (!UUID.test(id)) throw new ConfigError(name, `expected user ids (uuids), got "${id.slice(0, 40)}"`);
+  return [...new Set(ids.map((id) => id.toLowerCase()))];
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function loadConfig(env: Env = process.env): Config {
@@ -384,5 +397,6 @@ export function loadConfig(env: Env = process.env): Config {
     preKeyFetchRefillSeconds: int(env, 'PREKEY_FETCH_REFILL_SECONDS', 600, 1, 86_400),
     graphiql: bool(env, 'GRAPHIQL', env.NODE_ENV !== 'production'),
     push: loadPush(env),
+    operatorUserIds: userIds(env, 'OPERATOR_USER_IDS'),
   };
 }
