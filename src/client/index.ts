@@ -10,6 +10,13 @@ export {
   type PresenceState,
   type Envelope,
   type MessageMeta,
+  type IdentityChange,
+  type TrustEvent,
+  type DirectoryUser,
+  type MessageRequestAction,
+  type SafetyNumber,
+  type SpamReport,
+  type VerificationState,
 } from './messaging-client.js';
 export {
   CONTENT_VERSION,
