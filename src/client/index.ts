@@ -14,6 +14,7 @@ export {
   type TrustEvent,
   type DirectoryUser,
   type MessageRequestAction,
+  type MessageRequestAnswer,
   type SafetyNumber,
   type SpamReport,
   type VerificationState,

@@ -31,7 +31,7 @@ import type {
   Subscribe,
 } from './context.js';
 import { Recovery } from './recovery.js';
-import { type DirectoryUser, type MessageRequestAction, type SafetyNumber, type SpamReport, Trust, type VerificationState } from './trust.js';
+import { type DirectoryUser, type MessageRequestAction, type MessageRequestAnswer, type SafetyNumber, type SpamReport, Trust, type VerificationState } from './trust.js';
 import { Verification } from './verification.js';
 import { Directory } from './directory.js';
 import { Emitter } from './emitter.js';
@@ -79,7 +79,7 @@ export type {
   SendOptions,
   TrustEvent,
 } from './context.js';
-export type { DirectoryUser, MessageRequestAction, SafetyNumber, SpamReport, VerificationState } from './trust.js';
+export type { DirectoryUser, MessageRequestAction, MessageRequestAnswer, SafetyNumber, SpamReport, VerificationState } from './trust.js';
 export type { Envelope } from './context.js';
 
 export interface RegisterOptions {
@@ -407,7 +407,7 @@ export class MessagingClient {
   }
 
   /** Answers a message request (ACCEPT, DELETE, BLOCK, BLOCK_AND_DELETE, SPAM, BLOCK_AND_SPAM); all devices follow. */
-  respondToMessageRequest(conversationId: string, action: MessageRequestAction): Promise<{ conversation: Conversation | null; reported: number }> {
+  respondToMessageRequest(conversationId: string, action: MessageRequestAction): Promise<MessageRequestAnswer> {
     return this.trust.respondToMessageRequest(conversationId, action);
   }
 

@@ -14,7 +14,7 @@
  */
 import { Fingerprint, PublicKey } from '../protocol/index.js';
 import { fromBase64 } from './base64.js';
-import type { ClientContext, Conversation, Subscribe, TrustEvent } from './context.js';
+import type { ClientContext, Subscribe, TrustEvent } from './context.js';
 import type { Directory } from './directory.js';
 import { ClientError } from './errors.js';
 import {
@@ -55,6 +55,19 @@ export interface SafetyNumber {
   remoteKeys: string[];
   /** The app verified exactly these keys of the peer. */
   verified: boolean;
+}
+
+/** What answering a message request did. */
+export interface MessageRequestAnswer {
+  conversationId: string;
+  /** The conversation is still a request for this user (null when they left it). */
+  messageRequest: boolean | null;
+  /** This user left the conversation (a group answered with anything but ACCEPT). */
+  left: boolean;
+  /** Spam reports stored. */
+  reported: number;
+  /** The user blocked by the answer, if any. */
+  blockedUserId: string | null;
 }
 
 /** VERIFIED: verified and unchanged; CHANGED: verified, but their devices' keys are not the verified ones; UNVERIFIED. */
@@ -213,15 +226,14 @@ export class Trust {
    * Answers a message request (Signal's ACCEPT, DELETE, BLOCK, BLOCK_AND_DELETE, SPAM, BLOCK_AND_SPAM) in one
    * call; SPAM answers report the conversation's received messages. Every device of the user follows it.
    */
-  async respondToMessageRequest(conversationId: string, action: MessageRequestAction): Promise<{ conversation: Conversation | null; reported: number }> {
+  async respondToMessageRequest(conversationId: string, action: MessageRequestAction): Promise<MessageRequestAnswer> {
     const spam = action === 'SPAM' || action === 'BLOCK_AND_SPAM';
     const reportingTokens = spam ? await this.tokens({ conversationId }) : undefined;
     const r = (await this.ctx.transport.request(RespondToMessageRequestDocument, { conversationId, action, reportingTokens })).respondToMessageRequest;
     if (r.__typename !== 'MessageRequestResponse') throw domainError(r);
     if (r.blockedUserId) this.blocked?.add(r.blockedUserId);
     if (DELETING.includes(action)) await this.ctx.store.removeConversationMessages(conversationId);
-    if (r.conversation) this.directory.remember(r.conversation);
-    return { conversation: r.conversation, reported: r.reported };
+    return { conversationId, messageRequest: r.conversation?.messageRequest ?? null, left: r.conversation === null, reported: r.reported, blockedUserId: r.blockedUserId };
   }
 
   /** Reports received messages as spam: those of a conversation, or the named ones. No content leaves the device. */

@@ -478,7 +478,7 @@ export type RespondToMessageRequestMutation = { respondToMessageRequest:
     | { __typename: 'InvalidInputError', code: string, message: string }
     | { __typename: 'InvalidReportingTokenError', code: string, message: string }
     | { __typename: 'LimitExceededError', code: string, message: string }
-    | { __typename: 'MessageRequestResponse', conversationId: string, action: MessageRequestAction, reported: number, blockedUserId: string | null, conversation: { id: string, kind: ConversationKind, name: string | null, createdAt: string, lastMessageAt: string | null, unreadCount: number, disappearingSeconds: number | null, messageRequest: boolean, participants: Array<{ userId: string, user: { id: string, username: string, displayName: string, devices: Array<{ id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null }> } }> } | null }
+    | { __typename: 'MessageRequestResponse', conversationId: string, action: MessageRequestAction, reported: number, blockedUserId: string | null, conversation: { id: string, messageRequest: boolean, unreadCount: number } | null }
     | { __typename: 'NotFoundError', code: string, message: string }
    };
 
@@ -1619,7 +1619,9 @@ export const RespondToMessageRequestDocument = new TypedDocumentString(`
       reported
       blockedUserId
       conversation {
-        ...ConversationFields
+        id
+        messageRequest
+        unreadCount
       }
     }
     ... on Error {
@@ -1628,37 +1630,7 @@ export const RespondToMessageRequestDocument = new TypedDocumentString(`
     }
   }
 }
-    fragment DeviceFields on Device {
-  id
-  userId
-  deviceId
-  name
-  registrationId
-  identityKey
-  createdAt
-  lastSeenAt
-}
-fragment ConversationFields on Conversation {
-  id
-  kind
-  name
-  createdAt
-  lastMessageAt
-  unreadCount
-  disappearingSeconds
-  messageRequest
-  participants {
-    userId
-    user {
-      id
-      username
-      displayName
-      devices {
-        ...DeviceFields
-      }
-    }
-  }
-}`) as unknown as TypedDocumentString<RespondToMessageRequestMutation, RespondToMessageRequestMutationVariables>;
+    `) as unknown as TypedDocumentString<RespondToMessageRequestMutation, RespondToMessageRequestMutationVariables>;
 export const ReportSpamDocument = new TypedDocumentString(`
     mutation ReportSpam($reportingTokens: [String!]!) {
   reportSpam(reportingTokens: $reportingTokens) {
