@@ -112,6 +112,13 @@ export interface Config {
   preKeyFetchBurst: number;
   preKeyFetchRefillSeconds: number;
   /**
+   * One-time prekeys of one device handed to requesters who are not its user's contacts, all of them
+   * together: a bucket of PREKEY_STRANGER_BURST (default 20) refilled by one every
+   * PREKEY_STRANGER_REFILL_SECONDS (default 180). Past it they get bundles without one-time keys (docs/trust.md).
+   */
+  preKeyStrangerBurst: number;
+  preKeyStrangerRefillSeconds: number;
+  /**
    * GRAPHIQL (default true; false when NODE_ENV=production): a browser's GET of /graphql gets the GraphiQL
    * explorer, served from this server's own assets (src/server/http/explorer.ts).
    */
@@ -395,6 +402,8 @@ export function loadConfig(env: Env = process.env): Config {
     preKeyLowThreshold: int(env, 'PREKEY_LOW_THRESHOLD', 10, 1, 1000),
     preKeyFetchBurst: int(env, 'PREKEY_FETCH_BURST', 6, 1, 100_000),
     preKeyFetchRefillSeconds: int(env, 'PREKEY_FETCH_REFILL_SECONDS', 600, 1, 86_400),
+    preKeyStrangerBurst: int(env, 'PREKEY_STRANGER_BURST', 20, 1, 1_000_000),
+    preKeyStrangerRefillSeconds: int(env, 'PREKEY_STRANGER_REFILL_SECONDS', 180, 1, 86_400),
     graphiql: bool(env, 'GRAPHIQL', env.NODE_ENV !== 'production'),
     push: loadPush(env),
     operatorUserIds: userIds(env, 'OPERATOR_USER_IDS'),

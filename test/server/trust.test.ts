@@ -102,6 +102,31 @@ describe('blocking', () => {
     expect(open).toMatchObject({ preKey: { keyId: 1 }, kyberPreKey: { keyId: 1, lastResort: false } });
   });
 
+  it('strangers share one budget of one-time prekeys per target device (PREKEY_STRANGER_BURST); past it they get none, contacts still do', async () => {
+    const t = await startServer({ preKeyStrangerBurst: 2, preKeyStrangerRefillSeconds: 3600, jwtSecret: s.config.jwtSecret });
+    try {
+      const target = await keyedUser(5);
+      const claim = async (who: Registered) =>
+        (
+          await gql(t.url, 'mutation($u: ID!) { preKeyBundles(userId: $u) { ... on PreKeyBundles { bundles { preKey { keyId } kyberPreKey { lastResort } } } } }', { u: target.userId }, who.token)
+        ).data.preKeyBundles.bundles[0];
+      const strangers = [await register(s.url), await register(s.url), await register(s.url)];
+      const got = [];
+      for (const st of strangers) got.push(await claim(st));
+      expect(got).toEqual([
+        { preKey: { keyId: 1 }, kyberPreKey: { lastResort: false } },
+        { preKey: { keyId: 2 }, kyberPreKey: { lastResort: false } },
+        { preKey: null, kyberPreKey: { lastResort: true } },
+      ]);
+      // a contact (someone the target accepted a conversation with) is not counted against strangers
+      const friend = await register(s.url);
+      await directConversation(s.url, target, friend);
+      expect(await claim(friend)).toEqual({ preKey: { keyId: 3 }, kyberPreKey: { lastResort: false } });
+    } finally {
+      await t.stop();
+    }
+  });
+
   it('a user who blocked someone cannot be added by them to a group (ForbiddenError), at creation or later', async () => {
     const { a, b } = await friends();
     const c = await register(s.url);
