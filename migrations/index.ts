@@ -8,6 +8,7 @@ import { Migration20261125000003_messaging } from './Migration20261125000003_mes
 import { Migration20261125000004_calls } from './Migration20261125000004_calls.js';
 import { Migration20261125000005_attachments } from './Migration20261125000005_attachments.js';
 import { Migration20261201000001_push_targets } from './Migration20261201000001_push_targets.js';
+import { Migration20261202000001_trust } from './Migration20261202000001_trust.js';
 
 export const migrationsList = [
   { name: 'Migration20261125000001_accounts', class: Migration20261125000001_accounts },
@@ -16,4 +17,5 @@ export const migrationsList = [
   { name: 'Migration20261125000004_calls', class: Migration20261125000004_calls },
   { name: 'Migration20261125000005_attachments', class: Migration20261125000005_attachments },
   { name: 'Migration20261201000001_push_targets', class: Migration20261201000001_push_targets },
+  { name: 'Migration20261202000001_trust', class: Migration20261202000001_trust },
 ];

@@ -7,6 +7,7 @@ import type {
   ConversationFieldsFragment,
   EnvelopeFieldsFragment,
   MessageFieldsFragment,
+  TrustEventFieldsFragment,
   TypedDocumentString,
 } from './generated/graphql.js';
 import type { KeyPolicy, PreKeyCounts } from './keys.js';
@@ -52,6 +53,20 @@ export type Conversation = ConversationFieldsFragment;
 export type MessageMeta = MessageFieldsFragment;
 export type Envelope = EnvelopeFieldsFragment;
 export type ConversationEvent = ConversationEventsSubscription['conversationEvents'];
+export type TrustEvent = TrustEventFieldsFragment;
+
+/** A peer device's identity is not the trusted one (docs/trust.md): show it on the conversation. */
+export interface IdentityChange {
+  /** The conversation it concerns (null when it was met outside one). */
+  conversationId: string | null;
+  userId: string;
+  deviceId: number;
+  /** The user had been verified: only verify() trusts the device now (trustIdentity() refuses). */
+  verified: boolean;
+  /** Met while sending to the device, or receiving from it. */
+  direction: 'sending' | 'receiving';
+}
+
 export interface PresenceState {
   userId: string;
   online: boolean;
@@ -78,6 +93,14 @@ export interface ClientEvents extends Record<string, unknown> {
   call: CallEvent;
   /** A decrypted signaling payload (offer, answer, ICE candidates, hang-up) from another device of a call. */
   callSignal: IncomingCallSignal;
+  /** A peer device's identity changed, or a verified user has a device that was not verified. */
+  identityChanged: IdentityChange;
+  /** This device could not decrypt an envelope and asked its sender to resend it (a DecryptionErrorMessage). */
+  retryRequested: { envelopeId: string; messageId: string; sender: { userId: string; deviceId: number } };
+  /** This device resent one of its messages to a device that could not decrypt it. */
+  resent: { messageId: string; to: { userId: string; deviceId: number }; newSession: boolean };
+  /** The user's trust settings changed on one of their devices (this one included): blocks, message requests, discoverability. */
+  trust: TrustEvent;
 }
 
 /** Subscribes to a typed subscription for as long as the client runs; returns the unsubscribe function. */

@@ -3,7 +3,7 @@
  * devices), learned from the conversation's participant list and refreshed when the server refuses a send
  * as mismatched or stale, or when the user's device list changes.
  */
-import { ConversationDocument } from './generated/graphql.js';
+import { ConversationDocument, DevicesDocument } from './generated/graphql.js';
 import type { ClientContext, Conversation } from './context.js';
 import { domainError } from './transport.js';
 
@@ -18,6 +18,8 @@ export interface TargetDevice {
 
 export class Directory {
   private readonly conversationDevices = new Map<string, TargetDevice[]>();
+  /** Kind and members of the conversations seen (a direct conversation's other member is whom a block concerns). */
+  private readonly shapes = new Map<string, { kind: string; userIds: string[] }>();
   private readonly deviceByUuid = new Map<string, TargetDevice>();
 
   constructor(private readonly ctx: ClientContext) {}
@@ -40,6 +42,24 @@ export class Directory {
       }
     }
     this.conversationDevices.set(c.id, targets);
+    this.shapes.set(c.id, { kind: c.kind, userIds: c.participants.map((p) => p.userId) });
+  }
+
+  /** The other member of a direct conversation (read from the server when unknown); null for a group. */
+  async directPeer(conversationId: string): Promise<string | null> {
+    if (!this.shapes.has(conversationId)) await this.conversation(conversationId);
+    const shape = this.shapes.get(conversationId)!;
+    return shape.kind === 'DIRECT' ? (shape.userIds.find((u) => u !== this.ctx.credentials.userId) ?? null) : null;
+  }
+
+  /** A user's device by Device.id, as the server lists it now (null when it is gone). */
+  async deviceOf(userId: string, uuid: string): Promise<TargetDevice | null> {
+    const devices = (await this.ctx.transport.request(DevicesDocument, { userId })).devices;
+    const d = devices.find((x) => x.id === uuid);
+    if (!d) return null;
+    const t = { userId, uuid: d.id, deviceId: d.deviceId, registrationId: d.registrationId, identityKey: d.identityKey };
+    this.deviceByUuid.set(d.id, t);
+    return t;
   }
 
   /** The devices a message to the conversation is encrypted for (read from the server when unknown or `refresh`). */

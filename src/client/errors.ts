@@ -17,7 +17,10 @@ export type ClientErrorCode =
   | 'StaleDevices'
   | 'InvalidContent'
   | 'StoreLocked'
-  | 'StoreUnavailable';
+  | 'StoreUnavailable'
+  | 'VerificationRequired'
+  | 'SafetyNumberChanged'
+  | 'Blocked';
 
 /** Someone's Signal address: a user and one of their devices. */
 export interface PeerAddress {

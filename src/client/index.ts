@@ -12,6 +12,14 @@ export {
   type PresenceState,
   type Envelope,
   type MessageMeta,
+  type IdentityChange,
+  type TrustEvent,
+  type DirectoryUser,
+  type MessageRequestAction,
+  type MessageRequestAnswer,
+  type SafetyNumber,
+  type SpamReport,
+  type VerificationState,
 } from './messaging-client.js';
 export {
   CallManager,

@@ -10,6 +10,10 @@
  * acknowledged only after its message is in the ClientStore (and the app's `onMessage` returned);
  * anything not acknowledged comes again on the next inbox stream, and is recognised by envelope id
  * (and message id), so a reconnect never shows a message twice.
+ *
+ * Trust and abuse (trust.ts, verification.ts, recovery.ts; docs/trust.md): safety numbers and verification,
+ * identity-change notices, blocking, message requests, spam reports, the directory, and recovery from
+ * envelopes that do not decrypt (the sender resends; the message is shown once).
  */
 import { generateRegistrationId, IdentityKeyPair } from '../protocol/index.js';
 import { decryptAttachment, downloadAttachment } from './attachments.js';
@@ -27,6 +31,9 @@ import type {
   SendOptions,
   Subscribe,
 } from './context.js';
+import { Recovery } from './recovery.js';
+import { type DirectoryUser, type MessageRequestAction, type MessageRequestAnswer, type SafetyNumber, type SpamReport, Trust, type VerificationState } from './trust.js';
+import { Verification } from './verification.js';
 import { Directory } from './directory.js';
 import { Emitter } from './emitter.js';
 import { ClientError, type PeerAddress } from './errors.js';
@@ -63,7 +70,18 @@ import type { ClientStore, Credentials, StoredMessage } from './stores/types.js'
 import { AccessTokens } from './tokens.js';
 import { domainError, Transport } from './transport.js';
 
-export type { ClientEvents, Conversation, ConversationEvent, MessageMeta, MessagingClientOptions, PresenceState, SendOptions } from './context.js';
+export type {
+  ClientEvents,
+  Conversation,
+  ConversationEvent,
+  IdentityChange,
+  MessageMeta,
+  MessagingClientOptions,
+  PresenceState,
+  SendOptions,
+  TrustEvent,
+} from './context.js';
+export type { DirectoryUser, MessageRequestAction, MessageRequestAnswer, SafetyNumber, SpamReport, VerificationState } from './trust.js';
 export type { Envelope } from './context.js';
 
 /** One row of the conversation list: server state and the newest locally decrypted message. */
@@ -94,6 +112,7 @@ export class MessagingClient {
   private readonly sessions: Sessions;
   private readonly sender: Sender;
   private readonly receiver: Receiver;
+  private readonly trust: Trust;
   private readonly subscriptions = new Set<() => void>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private started = false;
@@ -125,10 +144,11 @@ export class MessagingClient {
     };
     this.tokens = new AccessTokens(this.ctx);
     this.directory = new Directory(this.ctx);
-    this.sessions = new Sessions(this.ctx);
+    this.sessions = new Sessions(this.ctx, new Verification(this.store));
     this.sender = new Sender(this.ctx, this.directory, this.sessions, () => this.tokens.get());
-    this.receiver = new Receiver(this.ctx, this.sessions, this.subscribe);
+    this.receiver = new Receiver(this.ctx, this.sessions, this.subscribe, new Recovery(this.ctx, this.sessions, this.directory));
     this.calls = new CallManager(this.ctx, this.directory, this.sessions, this.subscribe);
+    this.trust = new Trust(this.ctx, this.sessions, this.directory);
     this.keys = new KeyManager(
       this.store,
       {
@@ -242,6 +262,7 @@ export class MessagingClient {
         .catch((e) => this.events.emit('error', e));
     });
     this.subscribe(MyDevicesChangedDocument, {}, () => this.directory.clear());
+    this.trust.follow(this.subscribe);
     this.receiver.open();
     this.calls.open();
     this.scheduleRotation();
@@ -351,12 +372,95 @@ export class MessagingClient {
   /**
    * Accepts the current identity key of a peer device after the app confirmed it (safety number):
    * records it, drops the old session, and re-reads the inbox so envelopes held back are decrypted.
+   * Refused with VerificationRequired for a user the app verified: call verify() again instead.
    */
   async trustIdentity(address: PeerAddress): Promise<void> {
     await this.sessions.trust(address);
     this.directory.clear();
     // the held envelopes are still queued: a new stream delivers them again
     if (this.started) this.receiver.releaseHeld();
+  }
+
+  // ------------------------------------------------------------------ safety numbers and verification
+
+  /** The safety number of this user and `userId` (60 digits and a QR code), over both users' current devices. */
+  safetyNumber(userId: string): Promise<SafetyNumber> {
+    return this.trust.safetyNumber(userId);
+  }
+
+  /** Whether the other side's scanned QR code matches our safety number with `userId`. */
+  compareSafetyNumber(userId: string, scanned: Uint8Array): Promise<boolean> {
+    return this.trust.compareSafetyNumber(userId, scanned);
+  }
+
+  /**
+   * Marks the current identity keys of `userId`'s devices verified (the user compared safety numbers) and
+   * trusts them; pass the number shown to refuse (SafetyNumberChanged) if it changed meanwhile. Afterwards a
+   * changed key or a new device of theirs is not trusted until verified again. Held envelopes are re-read.
+   */
+  async verify(userId: string, shown?: SafetyNumber): Promise<SafetyNumber> {
+    const n = await this.trust.verify(userId, shown);
+    if (this.started) this.receiver.releaseHeld();
+    return n;
+  }
+
+  /** Forgets a verification (back to trust on first use). */
+  unverify(userId: string): Promise<void> {
+    return this.trust.unverify(userId);
+  }
+
+  verificationState(userId: string): Promise<VerificationState> {
+    return this.trust.verificationState(userId);
+  }
+
+  // ------------------------------------------------------------------ blocking, message requests, spam, directory
+
+  /** Blocks a user on all of this user's devices (the server drops their messages to this user). Returns the block list. */
+  block(userId: string): Promise<string[]> {
+    return this.trust.block(userId);
+  }
+
+  unblock(userId: string): Promise<string[]> {
+    return this.trust.unblock(userId);
+  }
+
+  blockedUsers(): Promise<string[]> {
+    return this.trust.blockedUsers();
+  }
+
+  /** Answers a message request (ACCEPT, DELETE, BLOCK, BLOCK_AND_DELETE, SPAM, BLOCK_AND_SPAM); all devices follow. */
+  respondToMessageRequest(conversationId: string, action: MessageRequestAction): Promise<MessageRequestAnswer> {
+    return this.trust.respondToMessageRequest(conversationId, action);
+  }
+
+  /** Reports received messages as spam (of a conversation, or the named ones) by their reporting tokens: no content. */
+  reportSpam(target: { conversationId: string } | { messageIds: string[] }): Promise<number> {
+    return this.trust.reportSpam(target);
+  }
+
+  /** Spam reports, for operators only (others: ServerError NOT_OPERATOR). */
+  spamReports(opts?: { first?: number; after?: string; senderUserId?: string }): Promise<{ items: SpamReport[]; endCursor: string | null; hasNextPage: boolean }> {
+    return this.trust.spamReports(opts);
+  }
+
+  /** The user with exactly this username, or null. */
+  findUser(username: string): Promise<DirectoryUser | null> {
+    return this.trust.findUser(username);
+  }
+
+  /** This user's contacts: members of conversations they accepted, less blocked users. */
+  contacts(first?: number, after?: string) {
+    return this.trust.contacts(first, after);
+  }
+
+  /** Substring search among this user's contacts (strangers: findUser). */
+  searchContacts(term: string, first?: number, after?: string) {
+    return this.trust.searchContacts(term, first, after);
+  }
+
+  /** Whether strangers find this user by exact username. */
+  setDiscoverable(discoverable: boolean): Promise<void> {
+    return this.trust.setDiscoverable(discoverable);
   }
 
   // ------------------------------------------------------------------ conversations
@@ -432,7 +536,8 @@ export class MessagingClient {
    * Encrypts `body` (with replies/attachments in the encrypted content) for every recipient device and
    * sends it. Sends are serialized per client, so messages leave in call order.
    */
-  sendMessage(conversationId: string, body: string, opts: SendOptions = {}): Promise<StoredMessage> {
+  async sendMessage(conversationId: string, body: string, opts: SendOptions = {}): Promise<StoredMessage> {
+    await this.trust.assertMaySend(conversationId);
     return this.sender.sendMessage(conversationId, body, opts);
   }
 
@@ -443,11 +548,12 @@ export class MessagingClient {
    * upload to the message (participants may download it; it is deleted with the message) but never sees
    * the key, the MIME type or the name. `onUploadProgress` reports the upload (bytes sent, total).
    */
-  sendAttachment(
+  async sendAttachment(
     conversationId: string,
     file: Uint8Array,
     opts: AttachmentSendOptions,
   ): Promise<StoredMessage> {
+    await this.trust.assertMaySend(conversationId);
     return this.sender.sendAttachment(conversationId, file, opts);
   }
 

@@ -5,12 +5,17 @@
  * re-subscribes after a reconnect and the server starts again from the oldest unacknowledged envelope;
  * envelopes already in progress are skipped (inFlight), those already stored are recognised and
  * acknowledged again, so a reconnect never shows a message twice.
+ *
+ * Recovery (recovery.ts): an envelope that fails on a broken or missing session is answered with a
+ * decryption-error reply instead of being acknowledged (its sender resends it); a type-8 envelope (such a
+ * reply about one of our messages) is answered with a resend.
  */
 import { isProtocolError } from '../protocol/index.js';
 import { ContentError, decodeContent } from './content.js';
 import type { ClientContext, Envelope, Subscribe } from './context.js';
 import { ClientError, DecryptionError, decryptionErrorFrom, NetworkError, type PeerAddress, UntrustedIdentityError } from './errors.js';
 import { AcknowledgeEnvelopesDocument, type EnvelopeFieldsFragment, InboxDocument, PendingEnvelopesDocument } from './generated/graphql.js';
+import { PLAINTEXT_CONTENT_TYPE, type Recovery } from './recovery.js';
 import type { Sessions } from './sessions.js';
 import type { StoredMessage } from './stores/types.js';
 import { domainError } from './transport.js';
@@ -33,6 +38,7 @@ export class Receiver {
     private readonly ctx: ClientContext,
     private readonly sessions: Sessions,
     private readonly subscribe: Subscribe,
+    private readonly recovery: Recovery,
   ) {}
 
   /** Opens the inbox stream (again: a new generation ignores items of the previous one). */
@@ -133,6 +139,16 @@ export class Receiver {
       return;
     }
     await events.emit('envelope', env);
+    if (env.type === PLAINTEXT_CONTENT_TYPE) {
+      // a decryption-error reply about one of our messages: resend it (a failure to do so is reported, and the reply acknowledged)
+      try {
+        await this.recovery.answer(env);
+      } finally {
+        await store.markEnvelopeProcessed(env.id);
+        this.pendingAcks.push(env.id);
+      }
+      return;
+    }
     let message: StoredMessage | null = null;
     let isNew = false;
     let deleted: { messageId: string; conversationId: string } | null = null;
@@ -158,6 +174,8 @@ export class Receiver {
           senderDeviceId: env.senderDeviceId,
           envelopeId: env.id,
           serverMessageId: env.messageId,
+          request: env.request,
+          reportingToken: env.reportingToken,
           content,
           timestamp: env.createdAt,
           outgoing: env.senderUserId === credentials.userId,
@@ -176,7 +194,14 @@ export class Receiver {
         // Held back (not acknowledged) until the app trusts the new key; it comes again then.
         this.held.add(env.id);
         this.inFlight.delete(env.id);
+        await this.sessions.noticeIdentity(env.conversationId, sender, null, 'receiving');
         await events.emit('error', new UntrustedIdentityError(sender, 'receiving', { cause: e }));
+        return;
+      }
+      if (await this.recovery.requestResend(env, e)) {
+        // the reply replaced the envelope in the queue: its sender resends the message, which is shown then
+        await store.markEnvelopeProcessed(env.id);
+        this.inFlight.delete(env.id);
         return;
       }
       const err =

@@ -101,7 +101,7 @@ export class Sender {
     const clientMessageId = randomId();
     for (let attempt = 0; ; attempt++) {
       const targets = await this.directory.recipients(conversationId, attempt > 0);
-      await this.sessions.ensure(targets);
+      await this.sessions.ensure(targets, conversationId);
       const envelopes = await this.sessions.encryptFor(targets, plaintext);
       const input = {
         conversationId,

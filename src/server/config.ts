@@ -113,6 +113,13 @@ export interface Config {
   preKeyFetchBurst: number;
   preKeyFetchRefillSeconds: number;
   /**
+   * One-time prekeys of one device handed to requesters who are not its user's contacts, all of them
+   * together: a bucket of PREKEY_STRANGER_BURST (default 20) refilled by one every
+   * PREKEY_STRANGER_REFILL_SECONDS (default 180). Past it they get bundles without one-time keys (docs/trust.md).
+   */
+  preKeyStrangerBurst: number;
+  preKeyStrangerRefillSeconds: number;
+  /**
    * GRAPHIQL (default true; false when NODE_ENV=production): a browser's GET of /graphql gets the GraphiQL
    * explorer, served from this server's own assets (src/server/http/explorer.ts).
    */
@@ -152,6 +159,8 @@ export interface Config {
   hashQueue: number;
   /** ANON_CONCURRENCY_PER_ADDRESS (default 4): requests without a token one address may have in progress at once (429 beyond). */
   anonConcurrencyPerAddress: number;
+  /** OPERATOR_USER_IDS (default none): users whose devices may read spam reports (docs/trust.md). */
+  operatorUserIds: string[];
 }
 
 /** Where `npm run build:web` writes the web client (src/web/vite.config.ts). */
@@ -343,6 +352,17 @@ function loadPush(env: Env): PushConfig {
   };
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A comma- or space-separated list of user ids (uuids). */
+function userIds(env: Env, name: string): string[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return [];
+  const ids = raw.split(/[\s,]+/).filter(Boolean);
+  for (const id of ids) if (!UUID.test(id)) throw new ConfigError(name, `expected user ids (uuids), got "${id.slice(0, 40)}"`);
+  return [...new Set(ids.map((id) => id.toLowerCase()))];
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** A comma-separated list of origins (`https://app.example`), each checked. */
@@ -443,6 +463,8 @@ export function loadConfig(env: Env = process.env): Config {
     preKeyLowThreshold: int(env, 'PREKEY_LOW_THRESHOLD', 10, 1, 1000),
     preKeyFetchBurst: int(env, 'PREKEY_FETCH_BURST', 6, 1, 100_000),
     preKeyFetchRefillSeconds: int(env, 'PREKEY_FETCH_REFILL_SECONDS', 600, 1, 86_400),
+    preKeyStrangerBurst: int(env, 'PREKEY_STRANGER_BURST', 20, 1, 1_000_000),
+    preKeyStrangerRefillSeconds: int(env, 'PREKEY_STRANGER_REFILL_SECONDS', 180, 1, 86_400),
     graphiql: bool(env, 'GRAPHIQL', env.NODE_ENV !== 'production'),
     webAppDir: env.WEB_APP_DIR === 'off' ? null : env.WEB_APP_DIR || DEFAULT_WEB_APP_DIR,
     push: loadPush(env),
@@ -461,5 +483,6 @@ export function loadConfig(env: Env = process.env): Config {
     hashConcurrency: int(env, 'HASH_CONCURRENCY', 2, 1, 64),
     hashQueue: int(env, 'HASH_QUEUE', 64, 0, 100_000),
     anonConcurrencyPerAddress: int(env, 'ANON_CONCURRENCY_PER_ADDRESS', 4, 1, 10_000),
+    operatorUserIds: userIds(env, 'OPERATOR_USER_IDS'),
   };
 }

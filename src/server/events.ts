@@ -7,6 +7,8 @@ import type { EnvelopeWire } from './messages/envelope.js';
 import type { EventBus } from './realtime/bus.js';
 
 export type ConversationEventKind = 'message' | 'receipt' | 'reaction' | 'deleted' | 'expired' | 'membership';
+/** What changed in a user's trust settings, told to all of the user's devices (docs/trust.md). */
+export type TrustSyncKind = 'BLOCKED' | 'UNBLOCKED' | 'MESSAGE_REQUEST' | 'DISCOVERABLE';
 export type CallEventKind = 'RINGING' | 'ACCEPTED' | 'DECLINED' | 'LEFT' | 'ENDED' | 'MISSED' | 'CANCELLED';
 
 export type Topics = {
@@ -29,6 +31,13 @@ export type Topics = {
   envelopeStored: [deviceUuid: string, payload: { envelopeId: string; envelope?: EnvelopeWire }];
   /** Something happened in a conversation (published after commit); scoped by conversation id. */
   conversationEvent: [conversationId: string, payload: { kind: ConversationEventKind; messageId?: string; userId?: string }];
+  /**
+   * A user's trust settings changed (a block, a lifted block, an answer to a message request, discoverability),
+   * scoped by that user's id: every one of their devices hears it. Never published to the other party.
+   */
+  trustSync: [userId: string, payload: { kind: TrustSyncKind; userId?: string; conversationId?: string; action?: string; discoverable?: boolean }];
+  /** A block involving this user began or ended (either side): open streams reload what they filter. Server-internal. */
+  blockRelationChanged: [userId: string, payload: { userId: string }];
   /** A call changed; scoped by participant user id. */
   callEvent: [userId: string, payload: { callId: string; kind: CallEventKind; actorUserId: string | null }];
   /** An encrypted call-signaling payload for one device (relayed live, never stored); ciphertext in base64. */

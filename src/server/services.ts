@@ -9,19 +9,24 @@ import { AccountsService } from './accounts/accounts.service.js';
 import { TokenService } from './accounts/auth.js';
 import { AttachmentsService } from './attachments/attachments.service.js';
 import { LocalDirBlobStore } from './attachments/blob-store.js';
+import { BlocksService } from './blocks/blocks.service.js';
 import { CallsService } from './calls/calls.service.js';
 import type { Config } from './config.js';
 import { ConversationsService } from './conversations/conversations.service.js';
+import { DirectoryService } from './directory/directory.service.js';
 import type { Bus } from './events.js';
 import { KeysService } from './keys/keys.service.js';
 import { Periodic } from './kernel/periodic.js';
 import { MessagesService } from './messages/messages.service.js';
+import { RetriesService } from './messages/retries.service.js';
 import { MessageSweeper, type SweepResult } from './messages/sweeper.js';
 import type { Metrics } from './ops/metrics.js';
 import { PresenceService } from './presence/presence.service.js';
 import { RateLimiter } from './ratelimit/index.js';
 import { PresenceTracker } from './realtime/presence.js';
 import { TypingTracker } from './realtime/typing.js';
+import { ReportsService } from './reports/reports.service.js';
+import { RequestsService } from './requests/requests.service.js';
 
 export interface Services {
   config: Config;
@@ -34,6 +39,13 @@ export interface Services {
   accounts: AccountsService;
   conversations: ConversationsService;
   messages: MessagesService;
+  /** Decryption-error replies (type-8 envelopes) and the resends they allow. */
+  retries: RetriesService;
+  /** Trust and abuse (docs/trust.md): blocks, message requests, spam reports, the directory. */
+  blocks: BlocksService;
+  requests: RequestsService;
+  reports: ReportsService;
+  directory: DirectoryService;
   calls: CallsService;
   /** Encrypted attachment metadata and access; blobs behind `attachments.store` (a BlobStore). */
   attachments: AttachmentsService;
@@ -66,6 +78,11 @@ export function createServices(deps: { config: Config; orm: MikroORM; bus: Bus; 
   );
   const messages = new MessagesService(orm, bus, conversations, config, rateLimiter);
   const calls = new CallsService(orm, bus, conversations, config);
+  const retries = new RetriesService(knex, bus, config);
+  const blocks = new BlocksService(orm, bus);
+  const reports = new ReportsService(knex, config.operatorUserIds);
+  const requests = new RequestsService(conversations, blocks, messages, reports, bus);
+  const directory = new DirectoryService(knex, rateLimiter, bus);
   const attachments = new AttachmentsService(knex, new LocalDirBlobStore(config.blobDir), config, log);
   messages.bindAttachments = (trx, messageId, senderUserId, ids) => attachments.bindToMessage(trx, messageId, senderUserId, ids);
   const sweep = new MessageSweeper(knex, bus, { retentionDays: config.envelopeRetentionDays, log });
@@ -80,5 +97,5 @@ export function createServices(deps: { config: Config; orm: MikroORM; bus: Bus; 
     log,
   );
   const attachmentSweeper = new Periodic('attachment sweep', () => attachments.sweepOnce(), log);
-  return { ...deps, knex, tokens, accounts, conversations, messages, calls, attachments, rateLimiter, keys, presence, typing, messageSweeper, callSweeper, attachmentSweeper };
+  return { ...deps, knex, tokens, accounts, conversations, messages, retries, blocks, requests, reports, directory, calls, attachments, rateLimiter, keys, presence, typing, messageSweeper, callSweeper, attachmentSweeper };
 }

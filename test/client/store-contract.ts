@@ -137,6 +137,35 @@ export const storeContract: ContractCase[] = [
     },
   },
   {
+    name: 'forgets the messages of one conversation, and only those (a message request answered with DELETE)',
+    async run({ make }, check) {
+      const s = await make();
+      await s.saveMessage(msg('m1'));
+      await s.saveMessage(msg('m2'));
+      await s.saveMessage(msg('m3', 'c2'));
+      check.equal(await s.removeConversationMessages('c1'), 2, 'two removed');
+      check.equal(await s.listMessages('c1'), [], 'c1 is empty');
+      check.equal(await s.getMessage('m1'), null, 'not found by id either');
+      check.equal((await s.listMessages('c2')).map((m) => m.id), ['m3'], 'c2 kept');
+      check.equal(await s.hasProcessedEnvelope('e-m1'), true, 'its envelopes stay processed (a redelivery is not shown again)');
+    },
+  },
+  {
+    name: 'keeps the verified identity keys of a user, sorted, until forgotten',
+    persistent: true,
+    async run({ make, reopen }, check) {
+      const s = await make();
+      check.equal(await s.getVerifiedKeys('bob'), null, 'nothing verified');
+      await s.setVerifiedKeys('bob', ['BQk=', 'BQE=']);
+      await s.setVerifiedKeys('carol', ['BQI=']);
+      const again = await reopen!(s);
+      check.equal(await again.getVerifiedKeys('bob'), ['BQE=', 'BQk='], 'read back after a restart, sorted');
+      await again.setVerifiedKeys('bob', null);
+      check.equal(await again.getVerifiedKeys('bob'), null, 'forgotten');
+      check.equal(await again.getVerifiedKeys('carol'), ['BQI='], 'another user kept');
+    },
+  },
+  {
     name: 'holds session writes back until commit in withDeferredSessions',
     async run({ make }, check) {
       const s = await make();

@@ -47,6 +47,17 @@ async function direct(a: Dev, b: Dev, srv = s): Promise<string> {
   return r.data.createDirectConversation.id;
 }
 
+/** Accepts a conversation for `dev`'s user (a stranger's conversation is a message request: no receipts until accepted). */
+async function accept(dev: Dev, conversationId: string, srv = s): Promise<void> {
+  const r = await gql(
+    srv.url,
+    `mutation($c: ID!) { respondToMessageRequest(conversationId: $c, action: ACCEPT) { __typename } }`,
+    { c: conversationId },
+    dev.token,
+  );
+  expect(r.data?.respondToMessageRequest.__typename, JSON.stringify(r)).toBe('MessageRequestResponse');
+}
+
 /** Every device the sender must encrypt for: other participants' devices and its own other devices. */
 async function targets(sender: Dev, conversationId: string, srv = s): Promise<{ id: string; registrationId: number }[]> {
   const r = await gql(
@@ -344,6 +355,7 @@ describe('receipts and unread counts', () => {
   it('acks make messages DELIVERED, markRead makes them READ, and unread counts follow', async () => {
     const [a, b] = [await user(), await user()];
     const d = await direct(a, b);
+    await accept(b, d);
     const ms = [await sendAll(a, d), await sendAll(a, d), await sendAll(a, d)];
     const conv = async (dev: Dev) =>
       (await gql(s.url, `query($id: ID!) { conversation(id: $id) { ... on Conversation { unreadCount lastReadAt } } }`, { id: d }, dev.token)).data.conversation;
@@ -376,6 +388,8 @@ describe('receipts and unread counts', () => {
     const a2 = await link(a);
     const [b, c] = [await user(), await user()];
     const g = await group(a, [b, c]);
+    await accept(b, g);
+    await accept(c, g);
     await sendAll(a, g);
     await drain(a2);
     await drain(b);

@@ -14,6 +14,12 @@ export async function directConversation(url: string, a: Registered, b: Register
   return r.data.createDirectConversation.id;
 }
 
+/** Accepts a conversation for `who` (a stranger's conversation is a message request: no presence, typing or receipts). */
+export async function acceptConversation(url: string, who: Registered, conversationId: string): Promise<void> {
+  const r = await gql(url, `mutation($c: ID!) { respondToMessageRequest(conversationId: $c, action: ACCEPT) { __typename } }`, { c: conversationId }, who.token);
+  if (r.data?.respondToMessageRequest?.__typename !== 'MessageRequestResponse') throw new Error(JSON.stringify(r));
+}
+
 export const SEND = `mutation($input: SendMessageInput!) { sendMessage(input: $input) {
   __typename ... on Message { id } ... on Error { code message } } }`;
 

@@ -2,8 +2,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inboxStreamCount } from '../../src/server/realtime/inbox.js';
-import { gql, register, type Registered, startServer, type TestServer, wsClient, wsQuery, METRICS_TOKEN } from './harness.js';
-import { ACK, collect, directConversation, INBOX, SEND, send } from './realtime-helpers.js';
+import { gql, METRICS_TOKEN, register, type Registered, startServer, type TestServer, wsClient, wsQuery } from './harness.js';
+import { ACK, acceptConversation, collect, directConversation, INBOX, SEND, send } from './realtime-helpers.js';
 
 let s: TestServer;
 beforeAll(async () => {
@@ -208,8 +208,9 @@ describe('conversation events and typing', () => {
 describe('presence', () => {
   const PRESENCE = `subscription($u: [ID!]!) { presence(userIds: $u) { userId online lastSeenAt } }`;
 
-  it('shows a user online while a device is connected and offline with last seen after, only to conversation partners', async () => {
-    const { a, b } = await pair();
+  it('shows a user online while a device is connected and offline with last seen after, only to conversation partners they accepted', async () => {
+    const { a, b, conv } = await pair();
+    await acceptConversation(s.url, b, conv);
     const stranger = await register(s.url);
     const watcher = wsClient(s.wsUrl, a.token);
     const snoop = wsClient(s.wsUrl, stranger.token);

@@ -39,7 +39,8 @@ describe.skipIf(!redisUrl)('two instances over Redis (needs TEST_REDIS_URL)', ()
   it('presence set on A is seen on B, and a second inbox stream on B ends the one on A', async () => {
     const a = await register(A.url);
     const b = await register(A.url);
-    await directConversation(A.url, a, b);
+    // b starts it: a is b's accepted contact, so b's presence reaches a (docs/trust.md)
+    await directConversation(A.url, b, a);
     const watcher = wsClient(B.wsUrl, a.token);
     const onA = wsClient(A.wsUrl, b.token);
     const onB = wsClient(B.wsUrl, b.token);

@@ -89,6 +89,15 @@ export type InboxEndReason =
   /** The device was removed from its account. */
   | 'DEVICE_REMOVED';
 
+/** Signal’s answers to a message request. ACCEPT; DELETE (direct: empty it for the caller; group: leave); BLOCK (direct: block the other user; group: block whoever added the caller, and leave); BLOCK_AND_DELETE; SPAM (report the named messages, then DELETE); BLOCK_AND_SPAM. */
+export type MessageRequestAction =
+  | 'ACCEPT'
+  | 'BLOCK'
+  | 'BLOCK_AND_DELETE'
+  | 'BLOCK_AND_SPAM'
+  | 'DELETE'
+  | 'SPAM';
+
 /** SENT: stored; DELIVERED: every recipient user acknowledged it on a device; READ: every recipient user read it. */
 export type MessageStatus =
   | 'DELIVERED'
@@ -140,6 +149,12 @@ export type SignedPreKeyInput = {
   /** 64 bytes */
   signature: string;
 };
+
+export type TrustEventKind =
+  | 'BLOCKED'
+  | 'DISCOVERABLE'
+  | 'MESSAGE_REQUEST'
+  | 'UNBLOCKED';
 
 /** Every part is optional; a device needs a signed prekey before others can fetch its bundle. All keys and signatures are checked before anything is stored: one bad key refuses the whole upload. */
 export type UploadPreKeysInput = {
@@ -250,7 +265,7 @@ export type SearchUsersQueryVariables = Exact<{
 
 export type SearchUsersQuery = { users:
     | { __typename: 'InvalidInputError', code: string, message: string }
-    | { __typename: 'UserPage', items: Array<{ id: string, username: string, displayName: string }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } }
+    | { __typename: 'UserPage', items: Array<{ id: string, username: string, displayName: string, avatarUrl: string | null }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } }
    };
 
 export type MyDevicesChangedSubscriptionVariables = Exact<{ [key: string]: never; }>;
@@ -361,7 +376,7 @@ export type CallSignalsSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 export type CallSignalsSubscription = { callSignals: { callId: string, fromUserId: string, fromDevice: string, fromDeviceId: number, type: number, ciphertext: string } };
 
-export type ConversationFieldsFragment = { id: string, kind: ConversationKind, name: string | null, avatarUrl: string | null, createdAt: string, lastMessageAt: string | null, lastActivityAt: string, unreadCount: number, muted: boolean, disappearingSeconds: number | null, participants: Array<{ userId: string, user: { id: string, username: string, displayName: string, avatarUrl: string | null, devices: Array<{ id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null }> } }> };
+export type ConversationFieldsFragment = { id: string, kind: ConversationKind, name: string | null, avatarUrl: string | null, createdAt: string, lastMessageAt: string | null, lastActivityAt: string, unreadCount: number, muted: boolean, disappearingSeconds: number | null, messageRequest: boolean, participants: Array<{ userId: string, user: { id: string, username: string, displayName: string, avatarUrl: string | null, devices: Array<{ id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null }> } }> };
 
 export type CreateDirectConversationMutationVariables = Exact<{
   userId: string;
@@ -369,7 +384,7 @@ export type CreateDirectConversationMutationVariables = Exact<{
 
 
 export type CreateDirectConversationMutation = { createDirectConversation:
-    | { __typename: 'Conversation', id: string, kind: ConversationKind, name: string | null, avatarUrl: string | null, createdAt: string, lastMessageAt: string | null, lastActivityAt: string, unreadCount: number, muted: boolean, disappearingSeconds: number | null, participants: Array<{ userId: string, user: { id: string, username: string, displayName: string, avatarUrl: string | null, devices: Array<{ id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null }> } }> }
+    | { __typename: 'Conversation', id: string, kind: ConversationKind, name: string | null, avatarUrl: string | null, createdAt: string, lastMessageAt: string | null, lastActivityAt: string, unreadCount: number, muted: boolean, disappearingSeconds: number | null, messageRequest: boolean, participants: Array<{ userId: string, user: { id: string, username: string, displayName: string, avatarUrl: string | null, devices: Array<{ id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null }> } }> }
     | { __typename: 'InvalidInputError', code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
    };
@@ -380,7 +395,8 @@ export type CreateGroupMutationVariables = Exact<{
 
 
 export type CreateGroupMutation = { createGroup:
-    | { __typename: 'Conversation', id: string, kind: ConversationKind, name: string | null, avatarUrl: string | null, createdAt: string, lastMessageAt: string | null, lastActivityAt: string, unreadCount: number, muted: boolean, disappearingSeconds: number | null, participants: Array<{ userId: string, user: { id: string, username: string, displayName: string, avatarUrl: string | null, devices: Array<{ id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null }> } }> }
+    | { __typename: 'Conversation', id: string, kind: ConversationKind, name: string | null, avatarUrl: string | null, createdAt: string, lastMessageAt: string | null, lastActivityAt: string, unreadCount: number, muted: boolean, disappearingSeconds: number | null, messageRequest: boolean, participants: Array<{ userId: string, user: { id: string, username: string, displayName: string, avatarUrl: string | null, devices: Array<{ id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null }> } }> }
+    | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
    };
@@ -391,7 +407,7 @@ export type ConversationQueryVariables = Exact<{
 
 
 export type ConversationQuery = { conversation:
-    | { __typename: 'Conversation', id: string, kind: ConversationKind, name: string | null, avatarUrl: string | null, createdAt: string, lastMessageAt: string | null, lastActivityAt: string, unreadCount: number, muted: boolean, disappearingSeconds: number | null, participants: Array<{ userId: string, user: { id: string, username: string, displayName: string, avatarUrl: string | null, devices: Array<{ id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null }> } }> }
+    | { __typename: 'Conversation', id: string, kind: ConversationKind, name: string | null, avatarUrl: string | null, createdAt: string, lastMessageAt: string | null, lastActivityAt: string, unreadCount: number, muted: boolean, disappearingSeconds: number | null, messageRequest: boolean, participants: Array<{ userId: string, user: { id: string, username: string, displayName: string, avatarUrl: string | null, devices: Array<{ id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null }> } }> }
     | { __typename: 'NotFoundError', code: string, message: string }
    };
 
@@ -402,7 +418,7 @@ export type ConversationsQueryVariables = Exact<{
 
 
 export type ConversationsQuery = { conversations:
-    | { __typename: 'ConversationPage', items: Array<{ id: string, kind: ConversationKind, name: string | null, avatarUrl: string | null, createdAt: string, lastMessageAt: string | null, lastActivityAt: string, unreadCount: number, muted: boolean, disappearingSeconds: number | null, participants: Array<{ userId: string, user: { id: string, username: string, displayName: string, avatarUrl: string | null, devices: Array<{ id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null }> } }> }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } }
+    | { __typename: 'ConversationPage', items: Array<{ id: string, kind: ConversationKind, name: string | null, avatarUrl: string | null, createdAt: string, lastMessageAt: string | null, lastActivityAt: string, unreadCount: number, muted: boolean, disappearingSeconds: number | null, messageRequest: boolean, participants: Array<{ userId: string, user: { id: string, username: string, displayName: string, avatarUrl: string | null, devices: Array<{ id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null }> } }> }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } }
     | { __typename: 'InvalidInputError', code: string, message: string }
    };
 
@@ -413,7 +429,7 @@ export type SetDisappearingTimerMutationVariables = Exact<{
 
 
 export type SetDisappearingTimerMutation = { setDisappearingTimer:
-    | { __typename: 'Conversation', id: string, kind: ConversationKind, name: string | null, avatarUrl: string | null, createdAt: string, lastMessageAt: string | null, lastActivityAt: string, unreadCount: number, muted: boolean, disappearingSeconds: number | null, participants: Array<{ userId: string, user: { id: string, username: string, displayName: string, avatarUrl: string | null, devices: Array<{ id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null }> } }> }
+    | { __typename: 'Conversation', id: string, kind: ConversationKind, name: string | null, avatarUrl: string | null, createdAt: string, lastMessageAt: string | null, lastActivityAt: string, unreadCount: number, muted: boolean, disappearingSeconds: number | null, messageRequest: boolean, participants: Array<{ userId: string, user: { id: string, username: string, displayName: string, avatarUrl: string | null, devices: Array<{ id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null }> } }> }
     | { __typename: 'InvalidInputError', code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
    };
@@ -460,7 +476,7 @@ export type MessageFieldsFragment = { id: string, conversationId: string, sender
 
 export type DeviceRefFieldsFragment = { id: string, userId: string | null, deviceId: number | null, registrationId: number | null };
 
-export type EnvelopeFieldsFragment = { id: string, messageId: string, conversationId: string, senderUserId: string, senderDeviceId: number, senderDeviceUuid: string, type: number, ciphertext: string, createdAt: string };
+export type EnvelopeFieldsFragment = { id: string, messageId: string, conversationId: string, senderUserId: string, senderDeviceId: number, senderDeviceUuid: string, type: number, ciphertext: string, createdAt: string, request: boolean, reportingToken: string | null };
 
 export type SendMessageMutationVariables = Exact<{
   input: SendMessageInput;
@@ -484,7 +500,7 @@ export type PendingEnvelopesQueryVariables = Exact<{
 
 
 export type PendingEnvelopesQuery = { pendingEnvelopes:
-    | { __typename: 'EnvelopePage', items: Array<{ id: string, messageId: string, conversationId: string, senderUserId: string, senderDeviceId: number, senderDeviceUuid: string, type: number, ciphertext: string, createdAt: string }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } }
+    | { __typename: 'EnvelopePage', items: Array<{ id: string, messageId: string, conversationId: string, senderUserId: string, senderDeviceId: number, senderDeviceUuid: string, type: number, ciphertext: string, createdAt: string, request: boolean, reportingToken: string | null }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } }
     | { __typename: 'InvalidInputError', code: string, message: string }
    };
 
@@ -560,7 +576,7 @@ export type InboxSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
 export type InboxSubscription = { inbox:
-    | { __typename: 'Envelope', id: string, messageId: string, conversationId: string, senderUserId: string, senderDeviceId: number, senderDeviceUuid: string, type: number, ciphertext: string, createdAt: string }
+    | { __typename: 'Envelope', id: string, messageId: string, conversationId: string, senderUserId: string, senderDeviceId: number, senderDeviceUuid: string, type: number, ciphertext: string, createdAt: string, request: boolean, reportingToken: string | null }
     | { __typename: 'InboxDrained', drained: boolean }
     | { __typename: 'InboxEnded', reason: InboxEndReason }
    };
@@ -593,6 +609,140 @@ export type PresenceChangesSubscriptionVariables = Exact<{
 
 
 export type PresenceChangesSubscription = { presence: { userId: string, online: boolean, lastSeenAt: string | null } };
+
+export type UserFieldsFragment = { id: string, username: string, displayName: string, avatarUrl: string | null };
+
+export type TrustEventFieldsFragment = { kind: TrustEventKind, userId: string | null, conversationId: string | null, action: MessageRequestAction | null, discoverable: boolean | null };
+
+export type BlockedUsersQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type BlockedUsersQuery = { blockedUsers: Array<{ userId: string, blockedAt: string }> };
+
+export type BlockUserMutationVariables = Exact<{
+  userId: string;
+}>;
+
+
+export type BlockUserMutation = { blockUser:
+    | { __typename: 'BlockList', users: Array<{ userId: string, blockedAt: string }> }
+    | { __typename: 'InvalidInputError', code: string, message: string }
+    | { __typename: 'LimitExceededError', code: string, message: string }
+    | { __typename: 'NotFoundError', code: string, message: string }
+   };
+
+export type UnblockUserMutationVariables = Exact<{
+  userId: string;
+}>;
+
+
+export type UnblockUserMutation = { unblockUser:
+    | { __typename: 'BlockList', users: Array<{ userId: string, blockedAt: string }> }
+    | { __typename: 'InvalidInputError', code: string, message: string }
+    | { __typename: 'NotFoundError', code: string, message: string }
+   };
+
+export type RespondToMessageRequestMutationVariables = Exact<{
+  conversationId: string;
+  action: MessageRequestAction;
+  reportingTokens?: Array<string> | string | null | undefined;
+}>;
+
+
+export type RespondToMessageRequestMutation = { respondToMessageRequest:
+    | { __typename: 'ForbiddenError', code: string, message: string }
+    | { __typename: 'InvalidInputError', code: string, message: string }
+    | { __typename: 'InvalidReportingTokenError', code: string, message: string }
+    | { __typename: 'LimitExceededError', code: string, message: string }
+    | { __typename: 'MessageRequestResponse', conversationId: string, action: MessageRequestAction, reported: number, blockedUserId: string | null, conversation: { id: string, messageRequest: boolean, unreadCount: number } | null }
+    | { __typename: 'NotFoundError', code: string, message: string }
+   };
+
+export type ReportSpamMutationVariables = Exact<{
+  reportingTokens: Array<string> | string;
+}>;
+
+
+export type ReportSpamMutation = { reportSpam:
+    | { __typename: 'InvalidInputError', code: string, message: string }
+    | { __typename: 'InvalidReportingTokenError', code: string, message: string }
+    | { __typename: 'LimitExceededError', code: string, message: string }
+    | { __typename: 'SpamReported', reported: number }
+   };
+
+export type SpamReportsQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+  senderUserId?: string | null | undefined;
+}>;
+
+
+export type SpamReportsQuery = { spamReports:
+    | { __typename: 'InvalidInputError', code: string, message: string }
+    | { __typename: 'NotOperatorError', code: string, message: string }
+    | { __typename: 'SpamReportPage', items: Array<{ id: string, reporterUserId: string, senderUserId: string, messageId: string, conversationId: string | null, messageSentAt: string | null, reportedAt: string }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } }
+   };
+
+export type UserByUsernameQueryVariables = Exact<{
+  username: string;
+}>;
+
+
+export type UserByUsernameQuery = { userByUsername:
+    | { __typename: 'InvalidInputError', code: string, message: string }
+    | { __typename: 'RateLimitedError', code: string, message: string, retryAfterSeconds: number }
+    | { __typename: 'User', id: string, username: string, displayName: string, avatarUrl: string | null }
+   | null };
+
+export type ContactsQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type ContactsQuery = { contacts:
+    | { __typename: 'InvalidInputError', code: string, message: string }
+    | { __typename: 'UserPage', items: Array<{ id: string, username: string, displayName: string, avatarUrl: string | null }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } }
+   };
+
+export type SetDiscoverableMutationVariables = Exact<{
+  discoverable: boolean;
+}>;
+
+
+export type SetDiscoverableMutation = { setDiscoverable: { id: string, discoverable: boolean | null } };
+
+export type TrustEventsSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type TrustEventsSubscription = { trustEvents: { kind: TrustEventKind, userId: string | null, conversationId: string | null, action: MessageRequestAction | null, discoverable: boolean | null } };
+
+export type ReportDecryptionErrorMutationVariables = Exact<{
+  envelopeId: string;
+  content: string;
+}>;
+
+
+export type ReportDecryptionErrorMutation = { reportDecryptionError:
+    | { __typename: 'DecryptionErrorReported', envelopeId: string, messageId: string }
+    | { __typename: 'InvalidInputError', code: string, message: string }
+    | { __typename: 'LimitExceededError', code: string, message: string }
+    | { __typename: 'NotFoundError', code: string, message: string }
+   };
+
+export type ResendMessageMutationVariables = Exact<{
+  messageId: string;
+  envelope: EnvelopeInput;
+}>;
+
+
+export type ResendMessageMutation = { resendMessage:
+    | { __typename: 'InvalidInputError', code: string, message: string }
+    | { __typename: 'LimitExceededError', code: string, message: string }
+    | { __typename: 'NotFoundError', code: string, message: string }
+    | { __typename: 'ResendResult', resent: boolean }
+    | { __typename: 'StaleDevicesError', code: string, message: string }
+   };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -689,6 +839,7 @@ export const ConversationFieldsFragmentDoc = new TypedDocumentString(`
   unreadCount
   muted
   disappearingSeconds
+  messageRequest
   participants {
     userId
     user {
@@ -764,8 +915,27 @@ export const EnvelopeFieldsFragmentDoc = new TypedDocumentString(`
   type
   ciphertext
   createdAt
+  request
+  reportingToken
 }
     `, {"fragmentName":"EnvelopeFields"}) as unknown as TypedDocumentString<EnvelopeFieldsFragment, unknown>;
+export const UserFieldsFragmentDoc = new TypedDocumentString(`
+    fragment UserFields on User {
+  id
+  username
+  displayName
+  avatarUrl
+}
+    `, {"fragmentName":"UserFields"}) as unknown as TypedDocumentString<UserFieldsFragment, unknown>;
+export const TrustEventFieldsFragmentDoc = new TypedDocumentString(`
+    fragment TrustEventFields on TrustEvent {
+  kind
+  userId
+  conversationId
+  action
+  discoverable
+}
+    `, {"fragmentName":"TrustEventFields"}) as unknown as TypedDocumentString<TrustEventFieldsFragment, unknown>;
 export const RegisterDocument = new TypedDocumentString(`
     mutation Register($input: RegisterInput!) {
   register(input: $input) {
@@ -974,9 +1144,7 @@ export const SearchUsersDocument = new TypedDocumentString(`
     __typename
     ... on UserPage {
       items {
-        id
-        username
-        displayName
+        ...UserFields
       }
       pageInfo {
         endCursor
@@ -989,7 +1157,12 @@ export const SearchUsersDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<SearchUsersQuery, SearchUsersQueryVariables>;
+    fragment UserFields on User {
+  id
+  username
+  displayName
+  avatarUrl
+}`) as unknown as TypedDocumentString<SearchUsersQuery, SearchUsersQueryVariables>;
 export const MyDevicesChangedDocument = new TypedDocumentString(`
     subscription MyDevicesChanged {
   myDevicesChanged {
@@ -1393,6 +1566,7 @@ fragment ConversationFields on Conversation {
   unreadCount
   muted
   disappearingSeconds
+  messageRequest
   participants {
     userId
     user {
@@ -1440,6 +1614,7 @@ fragment ConversationFields on Conversation {
   unreadCount
   muted
   disappearingSeconds
+  messageRequest
   participants {
     userId
     user {
@@ -1487,6 +1662,7 @@ fragment ConversationFields on Conversation {
   unreadCount
   muted
   disappearingSeconds
+  messageRequest
   participants {
     userId
     user {
@@ -1540,6 +1716,7 @@ fragment ConversationFields on Conversation {
   unreadCount
   muted
   disappearingSeconds
+  messageRequest
   participants {
     userId
     user {
@@ -1587,6 +1764,7 @@ fragment ConversationFields on Conversation {
   unreadCount
   muted
   disappearingSeconds
+  messageRequest
   participants {
     userId
     user {
@@ -1784,6 +1962,8 @@ export const PendingEnvelopesDocument = new TypedDocumentString(`
   type
   ciphertext
   createdAt
+  request
+  reportingToken
 }`) as unknown as TypedDocumentString<PendingEnvelopesQuery, PendingEnvelopesQueryVariables>;
 export const AcknowledgeEnvelopesDocument = new TypedDocumentString(`
     mutation AcknowledgeEnvelopes($ids: [ID!]!) {
@@ -1989,6 +2169,8 @@ export const InboxDocument = new TypedDocumentString(`
   type
   ciphertext
   createdAt
+  request
+  reportingToken
 }`) as unknown as TypedDocumentString<InboxSubscription, InboxSubscriptionVariables>;
 export const ConversationEventsDocument = new TypedDocumentString(`
     subscription ConversationEvents($conversationId: ID!) {
@@ -2049,3 +2231,208 @@ export const PresenceChangesDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<PresenceChangesSubscription, PresenceChangesSubscriptionVariables>;
+export const BlockedUsersDocument = new TypedDocumentString(`
+    query BlockedUsers {
+  blockedUsers {
+    userId
+    blockedAt
+  }
+}
+    `) as unknown as TypedDocumentString<BlockedUsersQuery, BlockedUsersQueryVariables>;
+export const BlockUserDocument = new TypedDocumentString(`
+    mutation BlockUser($userId: ID!) {
+  blockUser(userId: $userId) {
+    __typename
+    ... on BlockList {
+      users {
+        userId
+        blockedAt
+      }
+    }
+    ... on Error {
+      code
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<BlockUserMutation, BlockUserMutationVariables>;
+export const UnblockUserDocument = new TypedDocumentString(`
+    mutation UnblockUser($userId: ID!) {
+  unblockUser(userId: $userId) {
+    __typename
+    ... on BlockList {
+      users {
+        userId
+        blockedAt
+      }
+    }
+    ... on Error {
+      code
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<UnblockUserMutation, UnblockUserMutationVariables>;
+export const RespondToMessageRequestDocument = new TypedDocumentString(`
+    mutation RespondToMessageRequest($conversationId: ID!, $action: MessageRequestAction!, $reportingTokens: [String!]) {
+  respondToMessageRequest(
+    conversationId: $conversationId
+    action: $action
+    reportingTokens: $reportingTokens
+  ) {
+    __typename
+    ... on MessageRequestResponse {
+      conversationId
+      action
+      reported
+      blockedUserId
+      conversation {
+        id
+        messageRequest
+        unreadCount
+      }
+    }
+    ... on Error {
+      code
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<RespondToMessageRequestMutation, RespondToMessageRequestMutationVariables>;
+export const ReportSpamDocument = new TypedDocumentString(`
+    mutation ReportSpam($reportingTokens: [String!]!) {
+  reportSpam(reportingTokens: $reportingTokens) {
+    __typename
+    ... on SpamReported {
+      reported
+    }
+    ... on Error {
+      code
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ReportSpamMutation, ReportSpamMutationVariables>;
+export const SpamReportsDocument = new TypedDocumentString(`
+    query SpamReports($first: Int, $after: String, $senderUserId: ID) {
+  spamReports(first: $first, after: $after, senderUserId: $senderUserId) {
+    __typename
+    ... on SpamReportPage {
+      items {
+        id
+        reporterUserId
+        senderUserId
+        messageId
+        conversationId
+        messageSentAt
+        reportedAt
+      }
+      pageInfo {
+        endCursor
+        hasNextPage
+      }
+    }
+    ... on Error {
+      code
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SpamReportsQuery, SpamReportsQueryVariables>;
+export const UserByUsernameDocument = new TypedDocumentString(`
+    query UserByUsername($username: String!) {
+  userByUsername(username: $username) {
+    __typename
+    ... on User {
+      ...UserFields
+    }
+    ... on Error {
+      code
+      message
+    }
+    ... on RateLimitedError {
+      retryAfterSeconds
+    }
+  }
+}
+    fragment UserFields on User {
+  id
+  username
+  displayName
+  avatarUrl
+}`) as unknown as TypedDocumentString<UserByUsernameQuery, UserByUsernameQueryVariables>;
+export const ContactsDocument = new TypedDocumentString(`
+    query Contacts($first: Int, $after: String) {
+  contacts(first: $first, after: $after) {
+    __typename
+    ... on UserPage {
+      items {
+        ...UserFields
+      }
+      pageInfo {
+        endCursor
+        hasNextPage
+      }
+    }
+    ... on Error {
+      code
+      message
+    }
+  }
+}
+    fragment UserFields on User {
+  id
+  username
+  displayName
+  avatarUrl
+}`) as unknown as TypedDocumentString<ContactsQuery, ContactsQueryVariables>;
+export const SetDiscoverableDocument = new TypedDocumentString(`
+    mutation SetDiscoverable($discoverable: Boolean!) {
+  setDiscoverable(discoverable: $discoverable) {
+    id
+    discoverable
+  }
+}
+    `) as unknown as TypedDocumentString<SetDiscoverableMutation, SetDiscoverableMutationVariables>;
+export const TrustEventsDocument = new TypedDocumentString(`
+    subscription TrustEvents {
+  trustEvents {
+    ...TrustEventFields
+  }
+}
+    fragment TrustEventFields on TrustEvent {
+  kind
+  userId
+  conversationId
+  action
+  discoverable
+}`) as unknown as TypedDocumentString<TrustEventsSubscription, TrustEventsSubscriptionVariables>;
+export const ReportDecryptionErrorDocument = new TypedDocumentString(`
+    mutation ReportDecryptionError($envelopeId: ID!, $content: Bytes!) {
+  reportDecryptionError(envelopeId: $envelopeId, content: $content) {
+    __typename
+    ... on DecryptionErrorReported {
+      envelopeId
+      messageId
+    }
+    ... on Error {
+      code
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ReportDecryptionErrorMutation, ReportDecryptionErrorMutationVariables>;
+export const ResendMessageDocument = new TypedDocumentString(`
+    mutation ResendMessage($messageId: ID!, $envelope: EnvelopeInput!) {
+  resendMessage(messageId: $messageId, envelope: $envelope) {
+    __typename
+    ... on ResendResult {
+      resent
+    }
+    ... on Error {
+      code
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ResendMessageMutation, ResendMessageMutationVariables>;

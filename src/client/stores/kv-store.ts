@@ -216,6 +216,26 @@ export class KeyValueClientStore implements ClientStore {
     await this.kv.set('keystate', json(s));
   }
 
+  // ---- verified safety numbers (src/client/verification.ts)
+  async getVerifiedKeys(userId: string): Promise<string[] | null> {
+    return parse<string[]>(await this.kv.get(`ver/${safe(userId)}`));
+  }
+  async setVerifiedKeys(userId: string, keys: string[] | null): Promise<void> {
+    if (keys === null) await this.kv.delete(`ver/${safe(userId)}`);
+    else await this.kv.set(`ver/${safe(userId)}`, json([...keys].sort()));
+  }
+  async removeConversationMessages(conversationId: string): Promise<number> {
+    return this.serial(async () => {
+      const keys = await this.kv.keys(`msg/${safe(conversationId)}/`);
+      for (const k of keys) {
+        const m = parse<StoredMessage>(await this.kv.get(k));
+        if (m) await this.kv.delete(`msgid/${safe(m.id)}`);
+        await this.kv.delete(k);
+      }
+      return keys.length;
+    });
+  }
+
   // ---- messages
   async saveMessage(m: StoredMessage): Promise<boolean> {
     return this.serial(async () => {

@@ -60,6 +60,10 @@ export interface StoredMessage {
   envelopeId: string | null;
   /** Server message id, when the server gave one. */
   serverMessageId: string | null;
+  /** Received while this user had not accepted the conversation (a message request). */
+  request?: boolean;
+  /** Names this delivery in a spam report (the server's Envelope.reportingToken); absent for own messages. */
+  reportingToken?: string | null;
   content: MessageContent;
   /** Server time (ISO) or our send time. */
   timestamp: string;
@@ -111,4 +115,10 @@ export interface ClientStore
   withDeferredSessions<T>(fn: (stores: ProtocolStores, commit: () => Promise<void>) => Promise<T>): Promise<T>;
   /** Raw session for tests and diagnostics. */
   loadSession(address: ProtocolAddress): Promise<SessionRecord | null>;
+  /** Identity keys (33-byte serialized, base64, sorted) of a user's devices as the app verified them, or null. */
+  getVerifiedKeys(userId: string): Promise<string[] | null>;
+  /** Records (or, with null, forgets) the verified identity keys of a user. */
+  setVerifiedKeys(userId: string, keys: string[] | null): Promise<void>;
+  /** Forgets every stored message of a conversation (a message request answered with DELETE, on any device). */
+  removeConversationMessages(conversationId: string): Promise<number>;
 }

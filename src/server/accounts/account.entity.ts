@@ -10,6 +10,8 @@ export const User = defineEntity({
     displayName: p.text(),
     avatarUrl: p.text().nullable(),
     externalSubject: p.text().nullable(),
+    /** Found by exact username by anyone (true), or only by users the user accepted (false). */
+    discoverable: p.boolean().default(true),
     createdAt: p.datetime().defaultRaw('now()'),
   },
 });

@@ -1,10 +1,9 @@
 /** Users, devices, registration, linking and tokens in the schema. */
 import { builder } from '../graphql/builder.js';
 import { requireAuth } from '../graphql/context.js';
-import { errorOptions, PageInfo } from '../graphql/types.js';
+import { errorOptions } from '../graphql/types.js';
 import { ServerBusyError } from '../kernel/bounded.js';
 import { ForbiddenError, InvalidInputError, InvalidKeyError, NotFoundError, RateLimitedError } from '../kernel/errors.js';
-import type { Page } from '../kernel/paging.js';
 import { DeviceLimitError, InvalidCredentialsError, InvalidLinkCodeError, UsernameTakenError } from './accounts.errors.js';
 import type { DeviceCredentials, DeviceRow, UserRow } from './accounts.service.js';
 
@@ -26,7 +25,7 @@ builder.objectType(InvalidLinkCodeError, {
 });
 
 export const UserRef = builder.objectRef<UserRow>('User').implement({
-  description: 'A person. Visible to every authenticated user (the directory).',
+  description: 'A person, by id. Strangers look users up by exact username (userByUsername); substring search is among contacts only (users).',
   fields: (t) => ({
     id: t.exposeID('id'),
     username: t.exposeString('username'),
@@ -89,13 +88,6 @@ const LinkCodeRef = builder.objectRef<{ code: string; expiresAt: Date }>('Device
   }),
 });
 
-const UserPage = builder.objectRef<Page<UserRow>>('UserPage').implement({
-  fields: (t) => ({
-    items: t.field({ type: [UserRef], resolve: (p) => p.items }),
-    pageInfo: t.field({ type: PageInfo, resolve: (p) => p }),
-  }),
-});
-
 const NewDeviceInput = builder.inputType('NewDeviceInput', {
   fields: (t) => ({
     name: t.string({ required: true }),
@@ -138,20 +130,6 @@ builder.queryFields((t) => ({
     resolve: (_r, { id }, ctx) => {
       requireAuth(ctx);
       return ctx.services.accounts.userById(String(id));
-    },
-  }),
-  users: t.field({
-    type: UserPage,
-    description: 'Search the directory by username prefix or display name.',
-    errors: { types: [InvalidInputError] },
-    args: {
-      search: t.arg.string({ required: true }),
-      first: t.arg.int({ defaultValue: 20 }),
-      after: t.arg.string(),
-    },
-    resolve: (_r, a, ctx) => {
-      requireAuth(ctx);
-      return ctx.services.accounts.searchUsers(a.search, a.first ?? 20, a.after ?? null);
     },
   }),
   devices: t.field({

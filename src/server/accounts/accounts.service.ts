@@ -1,7 +1,7 @@
 /**
  * Accounts and devices: registration, device linking and removal, token exchange, authentication and the
  * user directory. Device limits are enforced under a lock on the user row, so concurrent link attempts
- * cannot exceed MAX_DEVICES.
+ * cannot exceed MAX_DEVICES. (Looking users up is the directory domain's: docs/trust.md.)
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Knex, MikroORM } from '@mikro-orm/postgresql';
@@ -14,7 +14,6 @@ import { rowsPerKey } from '../kernel/batch.js';
 import { BoundedPool } from '../kernel/bounded.js';
 import { uuidOrNull } from '../kernel/ids.js';
 import { isSmallOrderX25519 } from '../kernel/keys.js';
-import { checkFirst, decodeCursor, type Page, toPage } from '../kernel/paging.js';
 import { checkHttpUrl, checkText } from '../kernel/text.js';
 import type { Budget, RateLimiter } from '../ratelimit/index.js';
 import { LocalRateLimiter } from '../ratelimit/local-limiter.js';
@@ -42,6 +41,8 @@ export interface UserRow {
   displayName: string;
   avatarUrl: string | null;
   createdAt: Date;
+  /** Whether strangers find the user by exact username (docs/trust.md). */
+  discoverable: boolean;
 }
 
 export interface DeviceRow {
@@ -77,7 +78,8 @@ export interface DeviceCredentials {
   accessTokenExpiresAt: Date;
 }
 
-const USER_COLS = `id, username, display_name as "displayName", avatar_url as "avatarUrl", created_at as "createdAt"`;
+/** A UserRow's columns (the directory domain reads users with them too). */
+export const USER_COLS = `id, username, display_name as "displayName", avatar_url as "avatarUrl", created_at as "createdAt", discoverable`;
 const DEVICE_COLS = `id, user_id as "userId", device_id as "deviceId", name, registration_id as "registrationId",
   identity_key as "identityKey", created_at as "createdAt", last_seen_at as "lastSeenAt"`;
 
@@ -358,32 +360,6 @@ export class AccountsService {
     return userRow(user);
   }
 
-  /**
-   * Directory search by username prefix or display-name substring, case-insensitive, ordered by
-   * lower(username) then id; the cursor is the last row's (lower(username), id).
-   */
-  async searchUsers(search: string, first: number, after: string | null): Promise<Page<UserRow>> {
-    const term = checkText('search', search, { min: 1, max: 64 }).toLowerCase();
-    checkFirst(first, 100);
-    const like = term.replace(/[\\%_]/g, (c) => `\\${c}`);
-    const params: unknown[] = [`${like}%`, `%${like}%`];
-    let cursorSql = '';
-    if (after) {
-      const [u, id] = decodeCursor(after, ['text', 'uuid']);
-      cursorSql = 'and (lower(username), id) > (?, ?::uuid)';
-      params.push(u, id);
-    }
-    params.push(first + 1);
-    const rows = await query<UserRow>(
-      this.knex,
-      `select ${USER_COLS} from users
-        where (lower(username) like ? or lower(display_name) like ?) ${cursorSql}
-        order by lower(username), id limit ?`,
-      params,
-    );
-    return toPage(rows, first, (last) => [last.username.toLowerCase(), last.id]);
-  }
-
   async devicesOf(userId: string): Promise<DeviceRow[]> {
     return (await this.devicesOfUsers([userId]))[0];
   }
@@ -409,7 +385,7 @@ export class AccountsService {
 }
 
 function userRow(u: IUser): UserRow {
-  return { id: u.id, username: u.username, displayName: u.displayName, avatarUrl: u.avatarUrl ?? null, createdAt: u.createdAt };
+  return { id: u.id, username: u.username, displayName: u.displayName, avatarUrl: u.avatarUrl ?? null, createdAt: u.createdAt, discoverable: u.discoverable };
 }
 
 function deviceRow(d: IDevice): DeviceRow {

@@ -30,5 +30,8 @@ export const ConversationMember = defineEntity({
     lastReadSeq: p.bigint(),
     lastReadAt: p.datetime().nullable(),
     muted: p.boolean(),
+    /** Null while the membership is a message request (docs/trust.md). */
+    acceptedAt: p.datetime().nullable(),
+    addedBy: p.uuid().nullable(),
   },
 });

@@ -3,7 +3,7 @@ import { UserRef } from '../accounts/accounts.graphql.js';
 import { builder } from '../graphql/builder.js';
 import { requireAuth } from '../graphql/context.js';
 import { PageInfo } from '../graphql/types.js';
-import { InvalidInputError, NotFoundError } from '../kernel/errors.js';
+import { ForbiddenError, InvalidInputError, NotFoundError } from '../kernel/errors.js';
 import type { Page } from '../kernel/paging.js';
 import type { ConversationRow, ParticipantRow } from './conversations.service.js';
 
@@ -20,7 +20,17 @@ export const ParticipantRef = builder.objectRef<ParticipantRow>('Participant').i
       resolve: async (p, _a, ctx) => (await ctx.loaders.user.load(p.userId))!,
     }),
     joinedAt: t.expose('joinedAt', { type: 'DateTime' }),
-    lastReadAt: t.expose('lastReadAt', { type: 'DateTime', nullable: true }),
+    lastReadAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'How far this participant has read; null while their membership is a message request or a block stands between them and the caller.',
+      resolve: async (p, _a, ctx) => {
+        if (!p.accepted) return null;
+        const viewer = ctx.auth?.userId;
+        if (viewer && p.userId !== viewer && (await ctx.loaders.blockRelations.load(viewer)).has(p.userId)) return null;
+        return p.lastReadAt;
+      },
+    }),
   }),
 });
 
@@ -38,6 +48,10 @@ export const ConversationRef = builder.objectRef<ConversationRow>('Conversation'
     muted: t.exposeBoolean('muted'),
     lastReadAt: t.expose('lastReadAt', { type: 'DateTime', nullable: true }),
     joinedAt: t.expose('joinedAt', { type: 'DateTime' }),
+    messageRequest: t.exposeBoolean('messageRequest', {
+      description:
+        'The caller has not accepted this conversation: it was started (or the caller added) by someone who is not their contact. Answer with respondToMessageRequest; until it is accepted the others get no presence, typing or receipts of the caller.',
+    }),
     disappearingSeconds: t.exposeInt('disappearingSeconds', { nullable: true, description: 'Default lifetime of new messages.' }),
     participants: t.field({
       type: [ParticipantRef],
@@ -103,7 +117,8 @@ builder.mutationFields((t) => ({
   }),
   createGroup: t.field({
     type: ConversationRef,
-    errors: { types: [NotFoundError, InvalidInputError] },
+    description: 'A group with the caller and `memberIds`. Members the caller is not a contact of get it as a message request; a user who blocked the caller cannot be added (ForbiddenError).',
+    errors: { types: [NotFoundError, InvalidInputError, ForbiddenError] },
     args: { input: t.arg({ type: CreateGroupInput, required: true }) },
     resolve: (_r, { input }, ctx) =>
       ctx.services.conversations.createGroup(requireAuth(ctx).userId, { ...input, memberIds: input.memberIds.map(String) }),
@@ -120,7 +135,8 @@ builder.mutationFields((t) => ({
   }),
   addGroupMembers: t.field({
     type: ConversationRef,
-    errors: { types: [NotFoundError, InvalidInputError] },
+    description: 'Adds users to a group (as message requests for those the caller is not a contact of); a user who blocked the caller cannot be added (ForbiddenError).',
+    errors: { types: [NotFoundError, InvalidInputError, ForbiddenError] },
     args: { conversationId: t.arg.id({ required: true }), userIds: t.arg.idList({ required: true }) },
     resolve: (_r, a, ctx) => ctx.services.conversations.addMembers(requireAuth(ctx).userId, String(a.conversationId), a.userIds.map(String)),
   }),

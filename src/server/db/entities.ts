@@ -7,5 +7,6 @@ import { Attachment, MessageAttachment } from '../attachments/attachment.entity.
 import { DevicePreKeyState, KyberPreKey, OneTimePreKey, SignedPreKey } from '../keys/keys.entity.js';
 import { RateLimitBucket } from '../ratelimit/rate-limit.entity.js';
 import { PushTarget } from '../push/push-target.entity.js';
+import { Block } from '../blocks/block.entity.js';
 
-export const entities = [User, Device, DeviceLinkCode, SignedPreKey, OneTimePreKey, KyberPreKey, DevicePreKeyState, RateLimitBucket, Conversation, ConversationMember, Message, Envelope, MessageReceipt, MessageReaction, Call, CallParticipant, Attachment, MessageAttachment, PushTarget];
+export const entities = [User, Device, DeviceLinkCode, SignedPreKey, OneTimePreKey, KyberPreKey, DevicePreKeyState, RateLimitBucket, Conversation, ConversationMember, Message, Envelope, MessageReceipt, MessageReaction, Call, CallParticipant, Attachment, MessageAttachment, PushTarget, Block];

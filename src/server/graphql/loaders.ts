@@ -14,6 +14,8 @@ export interface Loaders {
   devicesOfUser: DataLoader<string, DeviceRow[]>;
   conversationParticipants: DataLoader<string, ParticipantRow[]>;
   callParticipants: DataLoader<string, CallParticipantRow[]>;
+  /** Users in a block with the given user, either way round (docs/trust.md). */
+  blockRelations: DataLoader<string, Set<string>>;
 }
 
 export function createLoaders(services: Services): Loaders {
@@ -23,5 +25,6 @@ export function createLoaders(services: Services): Loaders {
     devicesOfUser: new DataLoader((ids) => services.accounts.devicesOfUsers(ids), opts),
     conversationParticipants: new DataLoader((ids) => services.conversations.participantsOf(ids), opts),
     callParticipants: new DataLoader((ids) => services.calls.participantsOf(ids), opts),
+    blockRelations: new DataLoader((ids) => Promise.all(ids.map((id) => services.blocks.relationsOf(id))), opts),
   };
 }

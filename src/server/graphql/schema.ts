@@ -10,6 +10,11 @@ import '../messages/conversation-events.graphql.js';
 import '../calls/calls.graphql.js';
 import '../attachments/attachments.graphql.js';
 import '../keys/keys.graphql.js';
+import '../messages/retries.graphql.js';
+import '../blocks/blocks.graphql.js';
+import '../reports/reports.graphql.js';
+import '../requests/requests.graphql.js';
+import '../directory/directory.graphql.js';
 import { builder } from './builder.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

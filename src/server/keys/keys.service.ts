@@ -11,7 +11,12 @@
  * - Claim: one statement per call takes, per target device, the oldest one-time EC key and the oldest
  *   one-time Kyber key (else the current last-resort key) with `FOR UPDATE SKIP LOCKED` and deletes what
  *   it took, so each one-time key is handed out at most once under any concurrency. Fetches are rate
- *   limited per (requesting device, target device) inside the same transaction (all or nothing).
+ *   limited per (requesting device, target device) inside the same transaction (all or nothing). A user
+ *   the target blocked gets no one-time keys (the signed prekey and the last-resort Kyber key, as when the
+ *   stock is empty: sessions still start, sends are then dropped, the stock is not drained; docs/trust.md).
+ *   Requesters who are not the target's contacts share one budget of one-time keys per target device
+ *   (PREKEY_STRANGER_BURST, one more every PREKEY_STRANGER_REFILL_SECONDS): past it they get the bundle
+ *   without one-time keys, so fresh accounts cannot drain a stock however many there are.
  * - Low stock: `device_prekey_state` keeps an "armed" flag per one-time kind, set by an upload that
  *   leaves the stock at or above PREKEY_LOW_THRESHOLD; the first claim that leaves it below disarms it
  *   (a conditional UPDATE, so exactly one claim wins) and publishes `preKeysLow` once.
@@ -20,10 +25,11 @@ import type { Knex } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { KyberPublicKey, PublicKey } from '../../protocol/index.js';
 import type { Config } from '../config.js';
+import { acceptedContact, blockedBy } from '../db/predicates.js';
 import { isUniqueViolation, query, queryOne, type Sql } from '../db/sql.js';
 import type { Bus } from '../events.js';
 import type { AuthDevice } from '../kernel/auth.js';
-import { InvalidInputError, InvalidKeyError, NotFoundError } from '../kernel/errors.js';
+import { InvalidInputError, InvalidKeyError, NotFoundError, RateLimitedError } from '../kernel/errors.js';
 import { uuidOrNull } from '../kernel/ids.js';
 import { isSmallOrderX25519 } from '../kernel/keys.js';
 import { budget, type Budget, type RateLimiter } from '../ratelimit/index.js';
@@ -133,15 +139,18 @@ const bytes = (b: Uint8Array) => new Uint8Array(b.buffer, b.byteOffset, b.byteLe
 export class KeysService {
   private lastGlobalPurge = 0;
   readonly fetchBudget: Budget;
+  /** One-time keys of one device handed to requesters who are not its user's contacts, all together. */
+  readonly strangerBudget: Budget;
 
   constructor(
     private readonly knex: Knex,
-    private readonly config: Pick<Config, 'keyRotationGraceSeconds' | 'preKeyLowThreshold' | 'preKeyFetchBurst' | 'preKeyFetchRefillSeconds'>,
+    private readonly config: Pick<Config, 'keyRotationGraceSeconds' | 'preKeyLowThreshold' | 'preKeyFetchBurst' | 'preKeyFetchRefillSeconds' | 'preKeyStrangerBurst' | 'preKeyStrangerRefillSeconds'>,
     private readonly bus: Bus,
     private readonly limiter: RateLimiter,
     private readonly log?: Logger,
   ) {
     this.fetchBudget = budget(config.preKeyFetchBurst, config.preKeyFetchRefillSeconds);
+    this.strangerBudget = budget(config.preKeyStrangerBurst, config.preKeyStrangerRefillSeconds);
   }
 
   // ---------------------------------------------------------------- upload
@@ -344,7 +353,13 @@ export class KeysService {
    */
   async claimBundles(auth: AuthDevice, userId: string, deviceIds?: readonly number[] | null): Promise<PreKeyBundles> {
     const uid = uuidOrNull(userId);
-    const user = uid ? await queryOne<{ id: string }>(this.knex, 'select id from users where id = ?', [uid]) : undefined;
+    const user = uid
+      ? await queryOne<{ id: string; blocked: boolean; contact: boolean }>(
+          this.knex,
+          `select id, ${blockedBy('id', '?::uuid')} as blocked, (id = ?::uuid or ${acceptedContact('id', '?::uuid')}) as contact from users where id = ?`,
+          [auth.userId, auth.userId, auth.userId, uid],
+        )
+      : undefined;
     if (!user) throw new NotFoundError('User', userId);
     const devices = await query<{ id: string; deviceId: number; ready: boolean }>(
       this.knex,
@@ -372,10 +387,16 @@ export class KeysService {
     if (!targets.length) return { userId: user.id, bundles: [] };
 
     const rows = await this.knex.transaction(async (trx) => {
+      const oneTime: boolean[] = [];
       for (const t of targets) {
         await this.limiter.take(`prekey-fetch:${auth.deviceUuid}:${t.id}`, this.fetchBudget, 1, 'prekey bundle fetches', trx);
+        oneTime.push(!user.blocked && (user.contact || (await this.strangerMayTake(t.id, trx))));
       }
-      return this.claim(trx, targets.map((t) => t.id));
+      return this.claim(
+        trx,
+        targets.map((t) => t.id),
+        oneTime,
+      );
     });
 
     const touched = rows.filter((r) => r.pkId != null || r.kyberOneTimeTaken).map((r) => r.deviceUuid);
@@ -397,30 +418,43 @@ export class KeysService {
     };
   }
 
+  /** Takes from a device's shared budget of one-time keys for strangers; false (no one-time keys) once it is spent. */
+  private async strangerMayTake(device: string, trx: Sql): Promise<boolean> {
+    try {
+      await this.limiter.take(`prekey-stranger:${device}`, this.strangerBudget, 1, 'one-time prekeys for strangers', trx);
+      return true;
+    } catch (err) {
+      if (err instanceof RateLimitedError) return false;
+      throw err;
+    }
+  }
+
   /**
    * The claim: one statement for all target devices. Per device it deletes and returns the oldest
    * one-time EC key and the oldest one-time Kyber key that no concurrent claim holds (SKIP LOCKED), and
    * joins the current signed prekey and, when no one-time Kyber key was left, the last-resort key.
-   * Index use: (device, id) on both one-time tables, so the cost does not grow with the tables.
+   * Index use: (device, id) on both one-time tables, so the cost does not grow with the tables. Where
+   * `oneTime[i]` is false no one-time key of that device is taken (a blocked requester, a stranger past the budget).
    */
-  private claim(db: Sql, deviceUuids: string[]): Promise<BundleSqlRow[]> {
+  private claim(db: Sql, deviceUuids: string[], oneTime: boolean[]): Promise<BundleSqlRow[]> {
     return query<BundleSqlRow>(
       db,
       `with t as (
-         select u.device, u.ord from unnest(?::uuid[]) with ordinality as u(device, ord)
+         select u.device, u.one_time, u.ord from unnest(?::uuid[], ?::boolean[]) with ordinality as u(device, one_time, ord)
           where exists (select 1 from signed_prekeys s where s.device = u.device and s.replaced_at is null)
        ),
+       ot as (select t.device from t where t.one_time),
        ec as (
          delete from one_time_prekeys k
-          using (select c.id from t cross join lateral (
-                   select o.id from one_time_prekeys o where o.device = t.device order by o.id limit 1 for update skip locked) c) x
+          using (select c.id from ot cross join lateral (
+                   select o.id from one_time_prekeys o where o.device = ot.device order by o.id limit 1 for update skip locked) c) x
           where k.id = x.id
          returning k.device, k.key_id, k.public_key
        ),
        ky as (
          delete from kyber_prekeys k
-          using (select c.id from t cross join lateral (
-                   select o.id from kyber_prekeys o where o.device = t.device and not o.last_resort order by o.id limit 1 for update skip locked) c) x
+          using (select c.id from ot cross join lateral (
+                   select o.id from kyber_prekeys o where o.device = ot.device and not o.last_resort order by o.id limit 1 for update skip locked) c) x
           where k.id = x.id
          returning k.device, k.key_id, k.public_key, k.signature
        )
@@ -439,7 +473,7 @@ export class KeysService {
          left join ky on ky.device = d.id
          left join kyber_prekeys lr on lr.device = d.id and lr.last_resort and lr.replaced_at is null
         order by t.ord`,
-      [deviceUuids],
+      [deviceUuids, oneTime],
     );
   }
 

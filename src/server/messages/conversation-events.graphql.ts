@@ -2,6 +2,10 @@
  * Live events of a conversation in the schema: messages (metadata), receipts, reactions, deletions, expiry,
  * membership changes, and typing (ephemeral; `setTyping`). Membership is checked when the stream opens and
  * again on every membership change: a removed member's stream ends.
+ *
+ * Trust (docs/trust.md): typing is announced only by members who accepted the conversation (a message
+ * request tells its sender nothing), and a stream drops the typing and receipts of users in a block with
+ * its user, either way round (the set is loaded when the stream opens and reloaded when a block changes).
  */
 import { builder } from '../graphql/builder.js';
 import { requireAuth } from '../graphql/context.js';
@@ -60,15 +64,24 @@ builder.subscriptionField('conversationEvents', (t) =>
       const conversationId = String(a.conversationId);
       const { conversations, bus } = ctx.services;
       await conversations.requireMember(conversationId, auth.userId);
-      return bus.stream<ConversationEventShape>((source) => [
-        source('conversationEvent', conversationId, async (e, push, stop) => {
-          if (e.kind === 'membership' && !(await conversations.isMember(conversationId, auth.userId))) return stop();
-          await push({ kind: e.kind, conversationId, userId: e.userId ?? null, messageId: e.messageId ?? null, typing: null });
-        }),
-        source('typing', conversationId, async (e, push) => {
-          if (e.userId !== auth.userId) await push({ kind: 'typing', conversationId, userId: e.userId, messageId: null, typing: e.typing });
-        }),
-      ]);
+      let blocked = new Set<string>();
+      const reload = async () => {
+        blocked = await ctx.services.blocks.relationsOf(auth.userId);
+      };
+      return bus.stream<ConversationEventShape>(
+        (source) => [
+          source('blockRelationChanged', auth.userId, reload),
+          source('conversationEvent', conversationId, async (e, push, stop) => {
+            if (e.kind === 'membership' && !(await conversations.isMember(conversationId, auth.userId))) return stop();
+            if (e.kind === 'receipt' && e.userId && blocked.has(e.userId)) return;
+            await push({ kind: e.kind, conversationId, userId: e.userId ?? null, messageId: e.messageId ?? null, typing: null });
+          }),
+          source('typing', conversationId, async (e, push) => {
+            if (e.userId !== auth.userId && !blocked.has(e.userId)) await push({ kind: 'typing', conversationId, userId: e.userId, messageId: null, typing: e.typing });
+          }),
+        ],
+        { onStart: reload },
+      );
     },
     resolve: (e) => e,
   }),
@@ -77,12 +90,14 @@ builder.subscriptionField('conversationEvents', (t) =>
 builder.mutationField('setTyping', (t) =>
   t.field({
     type: 'Boolean',
-    description: 'Tell the other participants the caller is (or stopped) typing. Lapses after a few seconds unless repeated.',
+    description:
+      'Tell the other participants the caller is (or stopped) typing. Lapses after a few seconds unless repeated. Not announced while the ' +
+      'caller’s membership is a message request, nor to users in a block with the caller.',
     args: { conversationId: t.arg.id({ required: true }), typing: t.arg.boolean({ required: true }) },
     resolve: async (_r, a, ctx) => {
       const auth = requireAuth(ctx);
-      await ctx.services.conversations.requireMember(String(a.conversationId), auth.userId);
-      ctx.services.typing.set(String(a.conversationId), auth.userId, a.typing);
+      const { accepted } = await ctx.services.conversations.requireMember(String(a.conversationId), auth.userId);
+      if (accepted) ctx.services.typing.set(String(a.conversationId), auth.userId, a.typing);
       return true;
     },
   }),

@@ -12,10 +12,12 @@ export interface EnvelopeWire {
   senderDeviceId: number;
   /** Device.id of the sender's device. */
   senderDeviceUuid: string;
-  /** 2 = whisper (SignalMessage), 3 = prekey (PreKeySignalMessage). */
+  /** 2 = whisper (SignalMessage), 3 = prekey (PreKeySignalMessage), 8 = plaintext content (a decryption-error reply). */
   type: number;
   ciphertext: Base64;
   createdAt: string;
+  /** Delivered while the recipient's membership was a message request. */
+  request: boolean;
 }
 
 /** One queued envelope, as delivered: read from the queue (bytes) or carried on its event (base64, sent as is). */

@@ -34,6 +34,12 @@ export const Envelope = defineEntity({
     type: p.smallint(),
     ciphertext: p.uint8array(),
     createdAt: p.datetime().defaultRaw('now()'),
+    /** Delivered while the recipient's membership was a message request. */
+    request: p.boolean().default(false),
+    /** Type 8 only (a decryption-error reply): its own sender, not the message's. */
+    senderUserId: p.uuid().nullable(),
+    senderDeviceUuid: p.uuid().nullable(),
+    senderDeviceId: p.integer().nullable(),
   },
 });
 

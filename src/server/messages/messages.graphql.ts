@@ -97,9 +97,15 @@ export const EnvelopeRef = builder.objectRef<EnvelopeRow>('Envelope').implement(
     senderUserId: t.exposeID('senderUserId'),
     senderDeviceId: t.exposeInt('senderDeviceId', { description: 'Signal device id of the sender (for the protocol address).' }),
     senderDeviceUuid: t.exposeID('senderDeviceUuid', { description: 'Device.id of the sender.' }),
-    type: t.exposeInt('type', { description: '2 = whisper (SignalMessage), 3 = prekey (PreKeySignalMessage)' }),
+    type: t.exposeInt('type', {
+      description:
+        '2 = whisper (SignalMessage), 3 = prekey (PreKeySignalMessage), 8 = plaintext content: a DecryptionErrorMessage from `senderUserId`’s device about `messageId`, which this device sent (answer it with resendMessage).',
+    }),
     ciphertext: t.expose('ciphertext', { type: 'Bytes' }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the message was sent (a resend keeps it).' }),
+    request: t.exposeBoolean('request', {
+      description: 'Delivered while the calling user had not accepted the conversation (a message request).',
+    }),
   }),
 });
 
@@ -126,7 +132,7 @@ const AckResult = builder.objectRef<{ acknowledged: string[] }>('AcknowledgeResu
   }),
 });
 
-const EnvelopeInput = builder.inputType('EnvelopeInput', {
+export const EnvelopeInput = builder.inputType('EnvelopeInput', {
   fields: (t) => ({
     deviceId: t.id({ required: true, description: 'The recipient device’s Device.id (uuid), not its Signal device id.' }),
     type: t.int({ required: true, description: '2 = whisper, 3 = prekey' }),

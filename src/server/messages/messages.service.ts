@@ -15,7 +15,7 @@ import type { Knex, MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../config.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
 import { GroupCommit } from '../db/group-commit.js';
-import { VISIBLE_MESSAGE } from '../db/predicates.js';
+import { blockedBy, blockedEither, notWithheld, VISIBLE_MESSAGE } from '../db/predicates.js';
 import { query, queryOne, type Sql } from '../db/sql.js';
 import type { Bus } from '../events.js';
 import type { AuthDevice } from '../kernel/auth.js';
@@ -105,7 +105,7 @@ export interface MessageView extends MessageRow {
   reactions: ReactionRow[];
 }
 
-type StoredMessage = MessageRow & { envelopes: { id: string; device: string }[] };
+type StoredMessage = MessageRow & { envelopes: { id: string; device: string; request: boolean }[] };
 
 /** What the store statement found and did for one send (the facts of one snapshot). */
 type SendOutcome = {
@@ -136,9 +136,11 @@ const MESSAGE_COLS = (a: string) => `${a}.id, ${a}.seq::text as seq, ${a}.conver
   ${a}.content_type as "contentType", ${a}.reply_to as "replyToId", ${a}.recipient_count as "recipientCount",
   ${a}.expires_at as "expiresAt", ${a}.created_at as "createdAt", ${a}.deleted_at as "deletedAt"`;
 
+/** A queued envelope; a type-8 envelope (a decryption-error reply) names its own sender, others their message's. */
 const ENVELOPE_SELECT = `
-  select e.id::text as id, e.message_id as "messageId", m.conversation_id as "conversationId", m.sender_user_id as "senderUserId",
-         m.sender_device_id as "senderDeviceId", m.sender_device_uuid as "senderDeviceUuid", e.type, e.ciphertext, e.created_at as "createdAt"
+  select e.id::text as id, e.message_id as "messageId", m.conversation_id as "conversationId",
+         coalesce(e.sender_user_id, m.sender_user_id) as "senderUserId", coalesce(e.sender_device_id, m.sender_device_id) as "senderDeviceId",
+         coalesce(e.sender_device_uuid, m.sender_device_uuid) as "senderDeviceUuid", e.type, e.ciphertext, e.created_at as "createdAt", e.request
     from envelopes e join messages m on m.id = e.message_id`;
 
 const VISIBLE = VISIBLE_MESSAGE;
@@ -278,6 +280,7 @@ export class MessagesService {
               // the text it arrived as: carried envelopes are never decoded and encoded again
               ciphertext: base64Of(sent.ciphertext),
               createdAt,
+              request: e.request,
             }
           : undefined;
       this.bus.publish('envelopeStored', e.device, { envelopeId: e.id, envelope });
@@ -357,20 +360,35 @@ export class MessagesService {
           order by s.k
          on conflict (sender_device_uuid, client_message_id) do nothing
          returning *),
-       e as (
-         -- only devices of current participants (also re-checked by the foreign keys at commit)
-         insert into envelopes (recipient_device, message_id, type, ciphertext)
-         select req.d, m.id, req.t, req.c
+       rq as (
+         -- the stored messages' recipient devices: only devices of current participants (also re-checked by
+         -- the foreign keys at commit), each with whether its user blocked the sender (then nothing is
+         -- stored for it: the send still succeeds, as in Signal) and whether it is a message request
+         select req.k, req.d, req.t, req.c, m.id as mid, d.user_id as ruid,
+                ${blockedBy('d.user_id', 's.uid')} as blocked,
+                (cm.accepted_at is null and d.user_id <> s.uid) as request
            from m join s on s.mid = m.id join req on req.k = s.k
            join devices d on d.id = req.d
-           join conversation_members cm on cm.user_id = d.user_id and cm.conversation_id = m.conversation_id
-          order by s.k
-         returning id, recipient_device, message_id)
+           join conversation_members cm on cm.user_id = d.user_id and cm.conversation_id = m.conversation_id),
+       e as (
+         insert into envelopes (recipient_device, message_id, type, ciphertext, request)
+         select rq.d, rq.mid, rq.t, rq.c, rq.request from rq where not rq.blocked
+          order by rq.k
+         returning id, recipient_device, message_id, request),
+       w as (
+         -- withheld from the blockers: never in their history or unread counts either
+         insert into message_withheld (message_id, user_id) select distinct rq.mid, rq.ruid from rq where rq.blocked
+         on conflict do nothing),
+       acc as (
+         -- sending in a conversation accepts it (answers a message request)
+         update conversation_members cm set accepted_at = now()
+           from m join s on s.mid = m.id
+          where cm.conversation_id = m.conversation_id and cm.user_id = s.uid and cm.accepted_at is null)
        select chk.k, chk.member, chk.existing, chk.reply_ok as "replyOk", (ok.k is not null) as ok, (rl.key is not null) as "rateOk",
               (select json_agg(json_build_object('id', devs.id, 'userId', devs.user_id, 'deviceId', devs.device_id,
                                                  'registrationId', devs.registration_id)) from devs where devs.k = chk.k) as devices,
               ${MESSAGE_COLS('m')},
-              coalesce((select json_agg(json_build_object('id', e.id::text, 'device', e.recipient_device)) from e where e.message_id = m.id), '[]') as envelopes
+              coalesce((select json_agg(json_build_object('id', e.id::text, 'device', e.recipient_device, 'request', e.request)) from e where e.message_id = m.id), '[]') as envelopes
          from chk join s on s.k = chk.k left join ok on ok.k = chk.k left join rl on rl.key = s.key left join m on m.id = s.mid
         order by chk.k`;
     const rows = await query<SendOutcome & { k: number }>(
@@ -465,10 +483,13 @@ export class MessagesService {
          delete from envelopes e using a where e.recipient_device = a.d and e.id = a.i
          returning e.id, e.message_id, e.recipient_device),
        r as (
+         -- a delivery receipt, unless the recipient has not accepted the conversation (a message request
+         -- tells its sender nothing) or a block stands between recipient and sender
          insert into message_receipts (message_id, user_id, delivered_at)
          select distinct del.message_id, d.user_id, now()
            from del join devices d on d.id = del.recipient_device join messages m on m.id = del.message_id
-          where m.sender_user_id <> d.user_id
+           join conversation_members cm on cm.conversation_id = m.conversation_id and cm.user_id = d.user_id
+          where m.sender_user_id <> d.user_id and cm.accepted_at is not null and not ${blockedEither('d.user_id', 'm.sender_user_id')}
           order by 1, 2
          on conflict (message_id, user_id) do update set delivered_at = excluded.delivered_at
            where message_receipts.delivered_at is null
@@ -501,7 +522,7 @@ export class MessagesService {
       this.knex,
       `select ${MESSAGE_COLS('m')} from messages m
          join conversation_members cm on cm.conversation_id = m.conversation_id and cm.user_id = ?
-        where m.conversation_id = ? and m.seq > cm.joined_seq and ${VISIBLE}
+        where m.conversation_id = ? and m.seq > cm.joined_seq and ${VISIBLE} and ${notWithheld('cm.user_id')}
           -- a bound rather than an "is null or" test: the generic plan of the prepared statement keeps an index range scan
           and m.seq < coalesce(?::bigint, 9223372036854775807)
         order by m.seq desc limit ?`,
@@ -522,7 +543,7 @@ export class MessagesService {
       this.knex,
       `select ${MESSAGE_COLS('m')} from messages m
          join conversation_members cm on cm.conversation_id = m.conversation_id and cm.user_id = ?
-        where m.id = ? and (m.seq > cm.joined_seq or m.sender_user_id = cm.user_id) and ${VISIBLE}`,
+        where m.id = ? and (m.seq > cm.joined_seq or m.sender_user_id = cm.user_id) and ${VISIBLE} and ${notWithheld('cm.user_id')}`,
       [userId, uuidOrNull(messageId)],
     );
     if (!row) throw new NotFoundError('Message', messageId);
@@ -552,12 +573,14 @@ export class MessagesService {
   /**
    * Marks the conversation read up to a message (inclusive) for the caller: advances the read mark (never
    * backwards) and records read receipts (which imply delivery) for the other users' messages in between.
+   * While the caller's membership is a message request, or for senders in a block with the caller, no
+   * receipt is recorded (the read mark still moves) and nothing is announced.
    */
   async markRead(userId: string, conversationId: string, upToMessageId: string): Promise<void> {
     const changed = await this.knex.transaction(async (trx) => {
-      const mem = await queryOne<{ lastReadSeq: string; joinedSeq: string }>(
+      const mem = await queryOne<{ lastReadSeq: string; joinedSeq: string; accepted: boolean }>(
         trx,
-        `select last_read_seq::text as "lastReadSeq", joined_seq::text as "joinedSeq" from conversation_members
+        `select last_read_seq::text as "lastReadSeq", joined_seq::text as "joinedSeq", accepted_at is not null as accepted from conversation_members
           where conversation_id = ? and user_id = ? for update`,
         [uuidOrNull(conversationId), userId],
       );
@@ -569,22 +592,25 @@ export class MessagesService {
       ]);
       if (!target) throw new NotFoundError('Message', upToMessageId);
       if (BigInt(target.seq) <= BigInt(mem.lastReadSeq)) return false;
-      await query(
-        trx,
-        `insert into message_receipts (message_id, user_id, delivered_at, read_at)
-         select m.id, ?, now(), now() from messages m
-          where m.conversation_id = ? and m.seq > ? and m.seq <= ? and m.sender_user_id <> ? and m.deleted_at is null
-         on conflict (message_id, user_id) do update
-           set read_at = coalesce(message_receipts.read_at, excluded.read_at),
-               delivered_at = coalesce(message_receipts.delivered_at, excluded.delivered_at)`,
-        [userId, conversationId, mem.lastReadSeq, target.seq, userId],
-      );
+      if (mem.accepted) {
+        await query(
+          trx,
+          `insert into message_receipts (message_id, user_id, delivered_at, read_at)
+           select m.id, ?::uuid, now(), now() from messages m
+            where m.conversation_id = ? and m.seq > ? and m.seq <= ? and m.sender_user_id <> ?::uuid and m.deleted_at is null
+              and ${notWithheld('?::uuid')} and not ${blockedEither('?::uuid', 'm.sender_user_id')}
+           on conflict (message_id, user_id) do update
+             set read_at = coalesce(message_receipts.read_at, excluded.read_at),
+                 delivered_at = coalesce(message_receipts.delivered_at, excluded.delivered_at)`,
+          [userId, conversationId, mem.lastReadSeq, target.seq, userId, userId, userId, userId],
+        );
+      }
       await query(trx, 'update conversation_members set last_read_seq = ?, last_read_at = now() where conversation_id = ? and user_id = ?', [
         target.seq,
         conversationId,
         userId,
       ]);
-      return true;
+      return mem.accepted;
     });
     if (changed) this.bus.publish('conversationEvent', conversationId, { kind: 'receipt', messageId: upToMessageId, userId });
   }
@@ -617,6 +643,21 @@ export class MessagesService {
     else await em.upsert(MessageReaction, { message: msg.id, user: userId, emoji, createdAt: new Date() });
     this.bus.publish('conversationEvent', msg.conversationId, { kind: 'reaction', messageId: msg.id, userId });
     return this.view(userId, messageId);
+  }
+
+  /**
+   * Drops the envelopes of one conversation still queued for a user's devices (answering a message request
+   * with DELETE): they are never delivered, and record no receipt.
+   */
+  async purgeQueued(userId: string, conversationId: string): Promise<number> {
+    const rows = await query(
+      this.knex,
+      `delete from envelopes e using messages m, devices d
+        where m.id = e.message_id and m.conversation_id = ? and d.id = e.recipient_device and d.user_id = ?
+       returning e.id`,
+      [uuidOrNull(conversationId), userId],
+    );
+    return rows.length;
   }
 
   /** The inbox stream's view of the bus: stored-envelope events (with carried envelopes) and stream control. */

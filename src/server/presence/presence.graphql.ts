@@ -17,7 +17,7 @@ builder.objectField(UserRef, 'presence', (t) =>
   t.field({
     type: PresenceRef,
     nullable: true,
-    description: 'Null unless the caller shares a conversation with this user (or is this user).',
+    description: 'Null unless this user accepted a conversation the caller is in, with no block between them (or the caller is this user).',
     resolve: async (u, _a, ctx) => {
       const { presence } = ctx.services;
       const [visible] = await presence.visibleTo(requireAuth(ctx).userId, [u.id]);
@@ -30,7 +30,7 @@ builder.objectField(UserRef, 'presence', (t) =>
 builder.queryField('presence', (t) =>
   t.field({
     type: [PresenceRef],
-    description: 'Presence of the given users; users who share no conversation with the caller are left out.',
+    description: 'Presence of the given users; users whose contact the caller is not (see User.presence) are left out.',
     args: { userIds: t.arg.idList({ required: true }) },
     resolve: async (_r, { userIds }, ctx) => {
       const { presence } = ctx.services;
@@ -42,11 +42,15 @@ builder.queryField('presence', (t) =>
 builder.subscriptionField('presence', (t) =>
   t.field({
     type: PresenceRef,
-    description: 'First the current presence of each visible user, then every change. Users who share no conversation with the caller are left out.',
+    description:
+      'First the current presence of each visible user, then every change while they are visible: a user appears once they accept a conversation ' +
+      'with the caller and disappears when a block comes between them (see User.presence).',
     args: { userIds: t.arg.idList({ required: true }) },
     subscribe: async (_r, { userIds }, ctx) => {
       const { presence, bus } = ctx.services;
-      const users = await presence.visibleTo(requireAuth(ctx).userId, userIds.map(String));
+      const viewer = requireAuth(ctx).userId;
+      const asked = [...new Set(userIds.map(String))];
+      const visible = await presence.visibleTo(viewer, asked);
       const last = new Map<string, string>();
       const emit = async (states: PresenceState[], push: (p: PresenceState) => Promise<unknown>) => {
         for (const st of states) {
@@ -56,9 +60,15 @@ builder.subscriptionField('presence', (t) =>
           await push(st);
         }
       };
+      // visibility is asked again on every change: an accepted request or a new block takes effect at once
       return bus.stream<PresenceState>(
-        (source) => users.map((u) => source('presenceChanged', u, async (ev, push) => emit(await presence.states([ev.userId]), push))),
-        { onStart: async (push) => emit(await presence.states(users), push) },
+        (source) =>
+          asked.map((u) =>
+            source('presenceChanged', u, async (ev, push) => {
+              if ((await presence.visibleTo(viewer, [ev.userId])).length) await emit(await presence.states([ev.userId]), push);
+            }),
+          ),
+        { onStart: async (push) => emit(await presence.states(visible), push) },
       );
     },
     resolve: (p) => p,

@@ -1,7 +1,8 @@
 /**
  * What a user's presence shows, and to whom: online (a live connection on any instance, from the realtime
- * PresenceTracker) and last seen (accounts). Visible only between users who share a conversation (and to
- * the user themself): the one rule, ConversationsService.contactsAmong.
+ * PresenceTracker) and last seen (accounts). A user's presence reaches only their accepted contacts (users
+ * in a conversation the user accepted, with no block between them either way) and the user themself: the
+ * one rule, ConversationsService.contactsAmong (docs/trust.md).
  */
 import type { AccountsService } from '../accounts/accounts.service.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
