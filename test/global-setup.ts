@@ -2,8 +2,11 @@
  * Once per test run: a database for the server tests.
  * - With TEST_DATABASE_URL (a PostgreSQL server): a uniquely named database is created on it, migrated,
  *   and dropped at the end.
- * - Without it: an embedded PGlite database (in memory) served over a loopback socket.
- * Test files read the URL with `inject('databaseUrl')`.
+ * - Without it: embedded PGlite databases (in memory) served over loopback sockets, one per test worker:
+ *   PGlite has one backend session, and pglite-socket interleaves the extended-protocol messages of
+ *   connections that use it at the same time ("unnamed prepared statement does not exist"), so workers
+ *   must not share one.
+ * Test files read the URL with `testDatabaseUrl()` (test/database-url.ts).
  */
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
@@ -13,6 +16,8 @@ import { migrate, openOrm } from '../src/server/db/orm.js';
 declare module 'vitest' {
   export interface ProvidedContext {
     databaseUrl: string;
+    /** Embedded runs: one database per worker (VITEST_POOL_ID picks); PostgreSQL runs: [databaseUrl]. */
+    databaseUrls: string[];
     databaseKind: 'postgresql' | 'embedded';
     /** The server URL the per-run database lives on (for tests that create databases of their own). */
     adminDatabaseUrl: string | null;
@@ -21,7 +26,7 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject) {
   const base = process.env.TEST_DATABASE_URL;
-  let url: string;
+  let urls: string[];
   let teardown: () => Promise<void>;
   if (base) {
     const name = `sealed_test_${Date.now()}_${Math.random().toString(36).slice(2, 8)}`;
@@ -31,7 +36,7 @@ export default async function setup(project: TestProject) {
     await admin.end();
     const u = new URL(base);
     u.pathname = `/${name}`;
-    url = u.toString();
+    urls = [u.toString()];
     teardown = async () => {
       const c = new pg.Client({ connectionString: base });
       await c.connect();
@@ -41,15 +46,21 @@ export default async function setup(project: TestProject) {
     project.provide('databaseKind', 'postgresql');
     project.provide('adminDatabaseUrl', base);
   } else {
-    const embedded = await startEmbeddedDatabase(undefined, 32);
-    url = embedded.url;
-    teardown = () => embedded.stop();
+    const workers = Math.max(1, Number(project.config.maxWorkers) || 1);
+    const embedded = await Promise.all(Array.from({ length: workers }, () => startEmbeddedDatabase(undefined, 32)));
+    urls = embedded.map((e) => e.url);
+    teardown = async () => {
+      await Promise.all(embedded.map((e) => e.stop()));
+    };
     project.provide('databaseKind', 'embedded');
     project.provide('adminDatabaseUrl', null);
   }
-  const orm = await openOrm(url, 1);
-  await migrate(orm);
-  await orm.close(true);
-  project.provide('databaseUrl', url);
+  for (const url of urls) {
+    const orm = await openOrm(url, 1);
+    await migrate(orm);
+    await orm.close(true);
+  }
+  project.provide('databaseUrl', urls[0]);
+  project.provide('databaseUrls', urls);
   return teardown;
 }

@@ -21,6 +21,7 @@ import {
 } from '../../src/client/attachments.js';
 import { gql, register, type Registered, startServer, type TestServer, UNLIMITED_AUTH_ENV } from './harness.js';
 import { directConversation } from './realtime-helpers.js';
+import { testDatabaseUrl } from '../database-url.js';
 
 const MiB = 1024 * 1024;
 let s: TestServer;
@@ -107,7 +108,7 @@ async function spawnServer(env: Record<string, string>): Promise<SpawnedServer> 
     });
   });
   const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', '--import', './test/server/memory-probe.mjs', 'src/server/main.ts'], {
-    env: { ...process.env, ...UNLIMITED_AUTH_ENV, DATABASE_URL: inject('databaseUrl'), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', DB_POOL_SIZE: '10', ...env },
+    env: { ...process.env, ...UNLIMITED_AUTH_ENV, DATABASE_URL: testDatabaseUrl(), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', DB_POOL_SIZE: '10', ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   children.add(child);

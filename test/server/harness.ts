@@ -5,6 +5,7 @@ import { inject } from 'vitest';
 import WebSocket from 'ws';
 import { type App, buildApp } from '../../src/server/app.js';
 import { type Config, loadConfig } from '../../src/server/config.js';
+import { testDatabaseUrl } from '../database-url.js';
 
 export interface TestServer {
   app: App;
@@ -35,7 +36,7 @@ export const UNLIMITED_AUTH_ENV = {
   HASH_QUEUE: '100000',
 };
 
-export async function startServer(overrides: Partial<Config> = {}, databaseUrl = inject('databaseUrl')): Promise<TestServer> {
+export async function startServer(overrides: Partial<Config> = {}, databaseUrl = testDatabaseUrl()): Promise<TestServer> {
   const config: Config = {
     ...loadConfig({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', DB_POOL_SIZE: onRealPostgres() ? '4' : '1', METRICS_TOKEN, ...UNLIMITED_AUTH_ENV }),
     ...overrides,

@@ -3,9 +3,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { inject } from 'vitest';
 import { openOrm } from '../../../src/server/db/orm.js';
+import { testDatabaseUrl } from '../../database-url.js';
 
 export async function openTestOrm(): Promise<MikroORM> {
-  return openOrm(inject('databaseUrl'), inject('databaseKind') === 'postgresql' ? 4 : 1);
+  return openOrm(testDatabaseUrl(), inject('databaseKind') === 'postgresql' ? 4 : 1);
 }
 
 /** A user with one device; returns the device's uuid. */
