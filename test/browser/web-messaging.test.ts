@@ -68,6 +68,13 @@ describeInChromium('the web client in Chromium: messaging', () => {
     await row.click();
     await bubble(bob.page, 'Hello Bob, only you can read this').waitFor();
     await expect.poll(() => bob.page.locator('.e2ee-banner').textContent()).toContain('end-to-end encrypted');
+    // Alice is not yet Bob's contact: a message request, answered before Bob can reply
+    const request = bob.page.getByRole('region', { name: 'Message request' });
+    expect(await request.textContent()).toContain('Alice Liddell wants to message you');
+    expect(await bob.page.getByLabel('Message', { exact: true }).count()).toBe(0);
+    await rig.screenshot(bob.page, 'message-request');
+    await request.getByRole('button', { name: 'Accept' }).click();
+    await bob.page.getByLabel('Message', { exact: true }).waitFor();
     await sendText(bob.page, 'Hi Alice!');
     await bubble(alice.page, 'Hi Alice!').waitFor({ timeout: 30_000 });
     expect(await bubble(alice.page, 'Hi Alice!').getAttribute('class')).toContain('in');
@@ -91,6 +98,26 @@ describeInChromium('the web client in Chromium: messaging', () => {
     await expect.poll(() => status.textContent(), { timeout: 20_000 }).toBe('Bob Builder is typing…');
     await rig.screenshot(alice.page, 'chat-typing');
     await bob.page.getByLabel('Message', { exact: true }).fill('');
+  });
+
+  it('shows the same 60-digit safety number on both sides, and marks it verified', async () => {
+    const numbers = await Promise.all(
+      [alice.page, bob.page].map(async (page) => {
+        await page.getByRole('button', { name: 'Conversation info' }).click();
+        const code = page.locator('.safety-number').first();
+        await expect.poll(() => code.textContent(), { timeout: 20_000 }).toMatch(/^(\d{5} ){11}\d{5}$/);
+        return code.textContent();
+      }),
+    );
+    expect(numbers[0]).toBe(numbers[1]);
+    await alice.page.getByRole('button', { name: 'Mark as verified' }).click();
+    await alice.page.locator('.safety-row .verified').waitFor({ timeout: 10_000 });
+    await rig.screenshot(alice.page, 'safety-number');
+    // verification is kept on the device: a reopened panel still says so
+    await alice.page.getByRole('button', { name: 'Conversation info' }).click();
+    await alice.page.getByRole('button', { name: 'Conversation info' }).click();
+    await alice.page.locator('.safety-row .verified').waitFor({ timeout: 10_000 });
+    for (const page of [alice.page, bob.page]) await page.getByRole('button', { name: 'Conversation info' }).click();
   });
 
   it('reacts to a message, and the reaction shows on both sides', async () => {

@@ -4,9 +4,10 @@
  * conversation's live events), who is typing, and the actions of the chat screen. It marks the conversation
  * read while the page is visible.
  */
-import type { AttachmentPointer, Conversation, ConversationEvent, MessageMeta, StoredMessage } from '@sealed-relay/client';
+import type { AttachmentPointer, Conversation, ConversationEvent, MessageMeta, MessageRequestAction, StoredMessage } from '@sealed-relay/client';
 import type { AppModel } from './app-model.js';
 import { Observable } from './observable.js';
+import { go } from './route.js';
 import { describeError } from './session.js';
 
 /** The server's typing signal lapses after a few seconds; so does ours, unless repeated. */
@@ -81,6 +82,22 @@ export class ChatModel extends Observable {
     for (const off of this.offs.splice(0)) off();
     for (const t of this.typing.values()) clearTimeout(t);
     if (this.lastTypingSent) void this.client.setTyping(this.id, false).catch(() => {});
+  }
+
+  /**
+   * Answers this conversation's message request. ACCEPT keeps it (the others now get receipts, typing and
+   * presence); the others leave it, and the deleting ones clear its messages on all of this user's devices.
+   */
+  async answerRequest(action: MessageRequestAction): Promise<void> {
+    const r = await this.client.respondToMessageRequest(this.id, action);
+    if (r.left || action !== 'ACCEPT') {
+      await this.app.refresh();
+      go({ name: 'chats' });
+      return;
+    }
+    if (this.conversation) this.conversation = { ...this.conversation, messageRequest: false };
+    this.changed();
+    await this.markRead();
   }
 
   async reload(): Promise<void> {

@@ -3,7 +3,7 @@
  * delivery ticks, replies, reactions, delete for everyone, typing, the disappearing-message timer, media and
  * voice messages encrypted on the device (with upload progress), and the audio and video call buttons.
  */
-import type { StoredMessage } from '@sealed-relay/client';
+import type { MessageRequestAction, StoredMessage } from '@sealed-relay/client';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { AttachmentView } from '../components/attachment.js';
 import { Avatar } from '../components/avatar.js';
@@ -14,6 +14,7 @@ import type { CallController } from '../lib/call-controller.js';
 import { attachmentKind, ChatModel, voiceFileName } from '../lib/chat-model.js';
 import { clockTime, lastSeen, TIMER_CHOICES, timerLabel } from '../lib/format.js';
 import { useObservable } from '../lib/observable.js';
+import { describeError } from '../lib/session.js';
 import { SafetyNumbers } from './safety.js';
 
 const REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🙏'];
@@ -119,7 +120,44 @@ export function Chat({ app, calls, id }: { app: AppModel; calls: CallController;
       <p class="typing-indicator" aria-live="polite">
         {typing.length ? `${typing.join(', ')} ${typing.length > 1 ? 'are' : 'is'} typing…` : ''}
       </p>
-      <Composer chat={chat} />
+      {c.messageRequest ? <RequestBar app={app} chat={chat} title={title} /> : <Composer chat={chat} />}
+    </section>
+  );
+}
+
+/**
+ * A conversation started by someone who is not yet a contact: its messages are shown, and until the user
+ * accepts, the sender sees no read receipts, typing or presence of theirs (docs/trust.md).
+ */
+function RequestBar({ app, chat, title }: { app: AppModel; chat: ChatModel; title: string }) {
+  const [busy, setBusy] = useState(false);
+  const answer = (action: MessageRequestAction) => {
+    setBusy(true);
+    void chat
+      .answerRequest(action)
+      .catch((e) => app.notify(describeError(e)))
+      .finally(() => setBusy(false));
+  };
+  return (
+    <section class="request-bar" aria-label="Message request">
+      <p>
+        <strong>{title}</strong> wants to message you. Until you accept, they cannot see that you read their messages, when you are online, or when you
+        are typing.
+      </p>
+      <div class="request-actions">
+        <button type="button" class="primary" disabled={busy} onClick={() => answer('ACCEPT')}>
+          Accept
+        </button>
+        <button type="button" disabled={busy} onClick={() => answer('DELETE')}>
+          Delete
+        </button>
+        <button type="button" class="danger" disabled={busy} onClick={() => answer('BLOCK')}>
+          Block
+        </button>
+        <button type="button" class="danger" disabled={busy} onClick={() => answer('BLOCK_AND_SPAM')}>
+          Report spam and block
+        </button>
+      </div>
     </section>
   );
 }

@@ -4,6 +4,7 @@ import { Avatar } from '../components/avatar.js';
 import { Icon } from '../components/icons.js';
 import { Segmented } from '../components/segmented.js';
 import type { AppModel, Person } from '../lib/app-model.js';
+import { lookUp } from '../lib/directory.js';
 import { go } from '../lib/route.js';
 import { describeError } from '../lib/session.js';
 
@@ -20,9 +21,8 @@ export function NewMessage({ app }: { app: AppModel }) {
     if (!needle) return setFound([]);
     let live = true;
     const t = setTimeout(() => {
-      app.client
-        .users(needle, 20)
-        .then((list) => live && setFound(list.filter((u) => u.id !== app.me.id)))
+      lookUp(app, needle, 20)
+        .then((list) => live && setFound(list))
         .catch((e) => app.notify(describeError(e)));
     }, 150);
     return () => {

@@ -1,27 +1,14 @@
 /**
- * The safety number of each other member, with a verify action: shown when the SDK provides safety numbers
- * (`safetyNumber(userId)`, `verify(userId)`, being added to the SDK in parallel); until then nothing is
- * shown rather than a number the app computed some other way.
+ * The safety number with each other member (the SDK's `safetyNumber(userId)`: one number per pair of users
+ * over both users' current devices), with a verify action that marks exactly the number shown as verified.
  */
-import type { Conversation, MessagingClient } from '@sealed-relay/client';
+import type { Conversation, SafetyNumber } from '@sealed-relay/client';
 import { useEffect, useState } from 'preact/hooks';
 import { Icon } from '../components/icons.js';
 import type { AppModel } from '../lib/app-model.js';
 import { describeError } from '../lib/session.js';
 
-interface SafetySdk {
-  safetyNumber(userId: string): Promise<{ digits?: string; displayable?: string; verified?: boolean } | string>;
-  verify(userId: string): Promise<unknown>;
-}
-
-function safetySdk(client: MessagingClient): SafetySdk | null {
-  const c = client as unknown as Partial<SafetySdk>;
-  return typeof c.safetyNumber === 'function' && typeof c.verify === 'function' ? (c as SafetySdk) : null;
-}
-
 export function SafetyNumbers({ app, conversation }: { app: AppModel; conversation: Conversation }) {
-  const sdk = safetySdk(app.client);
-  if (!sdk) return null;
   return (
     <section class="safety" aria-labelledby="safety-title">
       <h2 id="safety-title">
@@ -32,34 +19,28 @@ export function SafetyNumbers({ app, conversation }: { app: AppModel; conversati
         {conversation.participants
           .filter((p) => p.userId !== app.me.id)
           .map((p) => (
-            <SafetyRow key={p.userId} app={app} sdk={sdk} userId={p.userId} name={p.user.displayName} />
+            <SafetyRow key={p.userId} app={app} userId={p.userId} name={p.user.displayName} />
           ))}
       </ul>
     </section>
   );
 }
 
-function SafetyRow({ app, sdk, userId, name }: { app: AppModel; sdk: SafetySdk; userId: string; name: string }) {
-  const [digits, setDigits] = useState<string | null>(null);
-  const [verified, setVerified] = useState(false);
+function SafetyRow({ app, userId, name }: { app: AppModel; userId: string; name: string }) {
+  const [shown, setShown] = useState<SafetyNumber | null>(null);
   useEffect(() => {
-    void sdk
+    void app.client
       .safetyNumber(userId)
-      .then((r) => {
-        setDigits(typeof r === 'string' ? r : (r.digits ?? r.displayable ?? ''));
-        setVerified(typeof r === 'object' && Boolean(r.verified));
-      })
+      .then(setShown)
       .catch((e) => app.notify(describeError(e)));
   }, [userId]);
-  const groups = (digits ?? '').replace(/\D/g, '').match(/.{1,5}/g) ?? [];
+  const groups = shown?.displayable.match(/.{1,5}/g) ?? [];
   return (
     <li class="safety-row">
       <strong>{name}</strong>
       <span class="visually-hidden">Safety number with {name}:</span>
-      <code class="safety-number">
-        {groups.join(' ') || '…'}
-      </code>
-      {verified ? (
+      <code class="safety-number">{groups.join(' ') || '…'}</code>
+      {shown?.verified ? (
         <span class="verified">
           <Icon name="check" size={14} /> Verified
         </span>
@@ -67,11 +48,12 @@ function SafetyRow({ app, sdk, userId, name }: { app: AppModel; sdk: SafetySdk; 
         <button
           type="button"
           class="small"
-          disabled={!digits}
+          disabled={!shown}
           onClick={() =>
-            void sdk
-              .verify(userId)
-              .then(() => setVerified(true))
+            shown &&
+            void app.client
+              .verify(userId, shown)
+              .then(setShown)
               .catch((e) => app.notify(describeError(e)))
           }
         >

@@ -7,6 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { Avatar } from '../components/avatar.js';
 import { Icon } from '../components/icons.js';
 import type { AppModel, Person } from '../lib/app-model.js';
+import { lookUp } from '../lib/directory.js';
 import { shortTime } from '../lib/format.js';
 import { useObservable } from '../lib/observable.js';
 import { go, href } from '../lib/route.js';
@@ -32,9 +33,9 @@ export function Search({ app }: { app: AppModel }) {
     setBusy(true);
     const t = setTimeout(async () => {
       try {
-        const [dir, found] = await Promise.all([app.client.users(needle, 10).catch(() => []), searchLocal(app, needle)]);
+        const [dir, found] = await Promise.all([lookUp(app, needle, 10).catch(() => []), searchLocal(app, needle)]);
         if (!live) return;
-        setPeople(dir.filter((u) => u.id !== app.me.id));
+        setPeople(dir);
         setHits(found);
       } catch (e) {
         app.notify(describeError(e));
