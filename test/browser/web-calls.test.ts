@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { uniqueName } from '../server/harness.js';
 import { describeInChromium } from './chromium.js';
-import { bubble, sendText, startConversation, type User, WebRig } from './web-harness.js';
+import { acceptRequest, bubble, sendText, startConversation, type User, WebRig } from './web-harness.js';
 
 describeInChromium('the web client in Chromium: calls', () => {
   const rig = new WebRig();
@@ -25,6 +25,7 @@ describeInChromium('the web client in Chromium: calls', () => {
     await sendText(alice.page, 'Can I call you?');
     await bob.page.locator('.conversation-row').first().click();
     await bubble(bob.page, 'Can I call you?').waitFor({ timeout: 30_000 });
+    await acceptRequest(bob.page);
     await sendText(bob.page, 'Sure');
     await bubble(alice.page, 'Sure').waitFor({ timeout: 30_000 });
   });

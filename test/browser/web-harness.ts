@@ -109,6 +109,12 @@ export async function startConversation(page: Page, username: string): Promise<v
   await page.locator('.chat-header').waitFor();
 }
 
+/** Accepts the open conversation's message request (a conversation started by someone not yet a contact). */
+export async function acceptRequest(page: Page): Promise<void> {
+  await page.getByRole('region', { name: 'Message request' }).getByRole('button', { name: 'Accept' }).click();
+  await page.getByLabel('Message', { exact: true }).waitFor();
+}
+
 export async function sendText(page: Page, text: string): Promise<void> {
   await page.getByLabel('Message', { exact: true }).fill(text);
   await page.getByRole('button', { name: 'Send', exact: true }).click();

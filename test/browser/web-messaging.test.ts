@@ -13,7 +13,7 @@ import jsQRModule from 'jsqr';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { uniqueName } from '../server/harness.js';
 import { describeInChromium } from './chromium.js';
-import { bubble, sendText, startConversation, type User, WebRig } from './web-harness.js';
+import { acceptRequest, bubble, sendText, startConversation, type User, WebRig } from './web-harness.js';
 
 /** A real 2x2 PNG (red, green / blue, white), encoded here: signature, IHDR, one IDAT, IEND. */
 const PNG = (() => {
@@ -73,8 +73,7 @@ describeInChromium('the web client in Chromium: messaging', () => {
     expect(await request.textContent()).toContain('Alice Liddell wants to message you');
     expect(await bob.page.getByLabel('Message', { exact: true }).count()).toBe(0);
     await rig.screenshot(bob.page, 'message-request');
-    await request.getByRole('button', { name: 'Accept' }).click();
-    await bob.page.getByLabel('Message', { exact: true }).waitFor();
+    await acceptRequest(bob.page);
     await sendText(bob.page, 'Hi Alice!');
     await bubble(alice.page, 'Hi Alice!').waitFor({ timeout: 30_000 });
     expect(await bubble(alice.page, 'Hi Alice!').getAttribute('class')).toContain('in');

@@ -1,5 +1,5 @@
 /**
- * The SDK additions the web client builds its screens on: the user directory search (new message), the
+ * The SDK additions the web client builds its screens on: the user directory (new message), the
  * conversation's disappearing-message timer, one request for the metadata of a screen of messages (ticks,
  * reactions, expiry), and upload progress for attachments.
  */
@@ -25,10 +25,13 @@ afterAll(async () => {
 });
 
 describe('the SDK surface of the web client', () => {
-  it('finds a user by username in the directory', async () => {
-    const found = await alice.users(bobName.slice(0, 8));
-    expect(found.map((u) => u.id)).toContain(bob.userId);
-    expect(found.find((u) => u.id === bob.userId)).toEqual({ id: bob.userId, username: bobName, displayName: bobName.toUpperCase() });
+  it('finds a stranger by exact username only, and a contact by part of it', async () => {
+    expect(await alice.findUser(bobName.toUpperCase())).toMatchObject({ id: bob.userId, username: bobName, displayName: bobName.toUpperCase(), avatarUrl: null });
+    expect((await alice.searchContacts(bobName.slice(0, 8))).items).toEqual([]);
+    const c = await alice.createDirectConversation(bob.userId);
+    await alice.sendMessage(c.id, 'hello');
+    const found = (await alice.searchContacts(bobName.slice(0, 8))).items;
+    expect(found.map((u) => u.id)).toEqual([bob.userId]);
   });
 
   it('sets and clears the disappearing-message timer, which new messages then carry', async () => {

@@ -197,6 +197,26 @@ describe('message requests', () => {
     expect((await history(stranger, conv))[0]).toEqual({ id: m2, status: 'DELIVERED' });
   });
 
+  it("the requester's live presence stream shows the recipient once they accept, not before", async () => {
+    const stranger = await register(s.url);
+    const b = await register(s.url);
+    const conv = await directConversation(s.url, stranger, b);
+    await send(s.url, stranger, conv, [b.deviceUuid]);
+    const onStranger = wsClient(s.wsUrl, stranger.token);
+    const bOnline = wsClient(s.wsUrl, b.token);
+    try {
+      await wsQuery(bOnline, '{ me { id } }');
+      const seen = collect<any>(onStranger, 'subscription($u: [ID!]!) { presence(userIds: $u) { userId online } }', { u: [b.userId] });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(seen.items).toEqual([]);
+      await respond(b, conv, 'ACCEPT');
+      await seen.until((it) => it.length > 0);
+      expect(seen.items).toEqual([{ userId: b.userId, online: true }]);
+    } finally {
+      await Promise.all([onStranger.dispose(), bOnline.dispose()]);
+    }
+  });
+
   it('replying accepts; a group from a stranger is a request, one from a contact (sharing an accepted conversation) is not', async () => {
     const a = await register(s.url);
     const b = await register(s.url);

@@ -57,8 +57,11 @@ export function attachGraphQLWs(server: Server, yoga: GraphQLServer, services: S
         const set = socketsByDevice.get(auth.deviceUuid);
         set?.delete(ctx.extra.socket);
         if (set && set.size === 0) socketsByDevice.delete(auth.deviceUuid);
-        await accounts.touch(auth.deviceUuid, true);
-        await presence.tracker.disconnected(auth.userId);
+        // graphql-ws does not await onClose: a failure here (the database closing under a stopping server) must
+        // not become an unhandled rejection
+        // (last seen is written before the offline announcement, which listeners answer with it)
+        await accounts.touch(auth.deviceUuid, true).catch(() => {});
+        await presence.tracker.disconnected(auth.userId).catch(() => {});
       },
       onSubscribe: async (ctx, _id, payload) => {
         const auth = ctx.extra.auth!;

@@ -68,7 +68,14 @@ export class PresenceTracker {
     this.local.set(userId, n);
     if (n > 1) return;
     if (this.redis) {
-      await this.redis.multi().sadd(this.instanceKey, userId).pexpire(this.instanceKey, PRESENCE_INSTANCE_TTL_MS * 2).exec();
+      await this.redis
+        .multi()
+        .sadd(this.instanceKey, userId)
+        .pexpire(this.instanceKey, PRESENCE_INSTANCE_TTL_MS * 2)
+        .exec()
+        .catch(() => {
+          // Redis unavailable (or closed while shutting down): presence degrades to this instance's view
+        });
     }
     this.announce(userId);
   }
@@ -80,7 +87,8 @@ export class PresenceTracker {
       return;
     }
     this.local.delete(userId);
-    if (this.redis) await this.redis.srem(this.instanceKey, userId);
+    // a socket closing while the server shuts down finds Redis closed: the instance's set expires on its own
+    if (this.redis) await this.redis.srem(this.instanceKey, userId).catch(() => {});
     this.announce(userId);
   }
 

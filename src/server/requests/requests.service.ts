@@ -62,6 +62,8 @@ export class RequestsService {
     let conversation: ConversationRow | null = null;
     if (action === 'ACCEPT') {
       await this.conversations.accept(auth.userId, conversationId);
+      // the requester may now see the caller's presence: live presence streams ask visibility again
+      this.bus.publish('presenceChanged', auth.userId, { userId: auth.userId });
     } else if (remove && kind === 'group') {
       await this.conversations.removeMember(auth.userId, conversationId, auth.userId);
     } else if (remove) {
