@@ -1,16 +1,16 @@
 /**
  * `npm run bench:memory`: resident memory of an idle server (issue 15: an idle `npm start` on the embedded
- * database at most 250 MB). Starts the server as `npm start` runs it (node with the tsx loader,
- * src/server/main.ts) and waits until it is idle (RSS steady within 2 MiB over 5 s, after at least
+ * database at most 250 MB). Starts the server as `npm start` runs it (plain node on the esbuild bundle
+ * src/server/dist/main.mjs) and waits until it is idle (RSS steady within 2 MiB over 5 s, after at least
  * --idle seconds), then prints its RSS, its peak (VmHWM) and where the memory is (from /proc/<pid>/smaps):
  * 1. embedded PGlite, first start on an empty DATA_DIR (initdb and migrations run);
  * 2. embedded PGlite, restart on that DATA_DIR (the everyday case);
- * 3. embedded PGlite, restart, the server bundled by esbuild and run by plain node (no tsx loader): what
- *    the tsx loader thread holds (it keeps the source of every module it loaded);
+ * 3. embedded PGlite, restart, the sources run through the tsx loader (`npm run dev`): what the tsx loader
+ *    thread holds (it keeps the source of every module it loaded);
  * 4. for reference, the same server on PostgreSQL (a database of its own on DATABASE_URL's server): what
  *    the server needs without the embedded database.
- * Only the server process is measured: `npm start` also runs npm and the tsx command-line wrapper, each a
- * Node process of its own (~40-60 MB each), which an installed service would not.
+ * Only the server process is measured: `npm start` also runs npm, a Node process of its own (~40-60 MB),
+ * which an installed service would not.
  *
  *   npm run bench:memory -- [--idle 10] [--skip-reference]
  */
@@ -104,11 +104,8 @@ await runBenchmark(async () => {
   onCleanup(() => rm(dataDir, { recursive: true, force: true }));
   // as `npm start` with nothing configured: no DATABASE_URL (empty counts as unset), the default pool
   const embeddedEnv = { DATABASE_URL: '', DB_POOL_SIZE: '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', DATA_DIR: dataDir };
-  const results = [await measure('embedded, first start', embeddedEnv), await measure('embedded, restart', embeddedEnv)];
-  // inside the project, so that the bundle's package imports resolve from its node_modules
-  const bundleDir = await mkdtemp(join('node_modules', '.bench-memory-'));
-  onCleanup(() => rm(bundleDir, { recursive: true, force: true }));
-  const bundle = join(bundleDir, 'server.mjs');
+  // `npm start` runs the server bundled by esbuild (npm run build:server) with plain node
+  const bundle = 'src/server/dist/main.mjs';
   await build({
     entryPoints: ['src/server/main.ts'],
     bundle: true,
@@ -118,7 +115,9 @@ await runBenchmark(async () => {
     outfile: bundle,
     logLevel: 'warning',
   });
-  results.push(await measure('embedded, restart, no tsx', embeddedEnv, bundle));
+  const results = [await measure('embedded, first start (npm start)', embeddedEnv, bundle), await measure('embedded, restart (npm start)', embeddedEnv, bundle)];
+  // `npm run dev`: the sources through the tsx loader, whose thread keeps the source of every module it loaded
+  results.push(await measure('embedded, restart, tsx (npm run dev)', embeddedEnv));
   if (!values['skip-reference']) {
     const database = await createBenchDatabase('bench_memory');
     results.push(await measure('PostgreSQL (reference)', { ...embeddedEnv, DATABASE_URL: database.url }));

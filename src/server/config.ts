@@ -5,6 +5,7 @@
 import { createECDH, createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { SERVER_DIR } from './kernel/paths.js';
 
 export interface ExternalAuthConfig {
   /** HS256 shared secret of an external identity provider. */
@@ -164,7 +165,7 @@ export interface Config {
 }
 
 /** Where `npm run build:web` writes the web client (src/web/vite.config.ts). */
-export const DEFAULT_WEB_APP_DIR = fileURLToPath(new URL('../web/dist/', import.meta.url));
+export const DEFAULT_WEB_APP_DIR = fileURLToPath(new URL('../web/dist/', SERVER_DIR));
 
 export class ConfigError extends Error {
   constructor(

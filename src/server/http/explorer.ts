@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
+import { SERVER_DIR } from '../kernel/paths.js';
 
 const gzip = promisify(gzipCb);
 
@@ -127,8 +128,8 @@ async function build(opts: ExplorerOptions): Promise<Built> {
   const graphiql = await import('@graphql-yoga/render-graphiql/graphiql');
   const require = createRequire(import.meta.url);
   const wsClient = await readFile(join(dirname(require.resolve('graphql-ws/package.json')), 'umd/graphql-ws.min.js'));
-  const pageScript = await readFile(new URL('./explorer-page.js', import.meta.url));
-  const defaultQuery = await readFile(new URL('./explorer-default.graphql', import.meta.url), 'utf8');
+  const pageScript = await readFile(new URL('./http/explorer-page.js', SERVER_DIR));
+  const defaultQuery = await readFile(new URL('./http/explorer-default.graphql', SERVER_DIR), 'utf8');
   const favicon = /^data:([^;,]+);base64,(.*)$/s.exec(graphiql.favicon);
 
   const assets = new Map<string, Asset>();
