@@ -50,6 +50,8 @@ beforeAll(async () => {
   // the subscriptions are requested by start(); wait until the server has them (a first event reaches each)
   await alice.sendMessage(conversationId, 'hello');
   await Promise.all([bob, bobLaptop].map((c) => until(async () => (await c.messages(conversationId)).length > 0)));
+  // Bob accepts Alice's message request: calls in an unanswered request ring nobody
+  await bob.respondToMessageRequest(conversationId, 'ACCEPT');
 });
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.stop()));

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, register, type Registered, startServer, type TestServer, wsClient } from './harness.js';
-import { collect, directConversation } from './realtime-helpers.js';
+import { acceptConversation, collect, directConversation } from './realtime-helpers.js';
 
 const RING_TIMEOUT = 2;
 let s: TestServer;
@@ -63,7 +63,10 @@ async function history(by: Registered, first = 20, after?: string) {
 async function pair() {
   const a = await register(s.url);
   const b = await register(s.url);
-  return { a, b, conv: await directConversation(s.url, a, b) };
+  const conv = await directConversation(s.url, a, b);
+  // the callee accepted the conversation: calls in an unanswered message request ring nobody (trust.test.ts)
+  await acceptConversation(s.url, b, conv);
+  return { a, b, conv };
 }
 async function group(a: Registered, members: Registered[]): Promise<string> {
   const r = await gql(
@@ -73,7 +76,9 @@ async function group(a: Registered, members: Registered[]): Promise<string> {
     a.token,
   );
   if (r.data?.createGroup?.__typename !== 'Conversation') throw new Error(JSON.stringify(r));
-  return r.data.createGroup.id;
+  const id = r.data.createGroup.id;
+  for (const m of members) await acceptConversation(s.url, m, id);
+  return id;
 }
 
 describe('ringing and the ring timeout', () => {

@@ -172,6 +172,37 @@ describe('blocking', () => {
   });
 });
 
+describe('calls', () => {
+  const START = 'mutation($c: ID!) { startCall(conversationId: $c, media: AUDIO) { __typename ... on Call { id status } ... on Error { code } } }';
+  const CALL = 'query($id: ID!) { call(id: $id) { __typename } }';
+
+  it('a call from a blocked user, or from a stranger whose request is unanswered, rings nobody and tells them nothing; the caller sees it ring unanswered', async () => {
+    const { a, b, conv } = await friends();
+    const stranger = await register(s.url);
+    const request = await directConversation(s.url, stranger, b);
+    await send(s.url, stranger, request, [b.deviceUuid]);
+    const onB = wsClient(s.wsUrl, b.token);
+    try {
+      const events = collect<any>(onB, 'subscription { callEvents { kind callId } }');
+      await new Promise((r) => setTimeout(r, 200));
+      await block(b, a.userId);
+      const blockedCall = (await q(a, START, { c: conv })).startCall;
+      const requestCall = (await q(stranger, START, { c: request })).startCall;
+      expect(blockedCall).toMatchObject({ __typename: 'Call', status: 'RINGING' });
+      expect(requestCall).toMatchObject({ __typename: 'Call', status: 'RINGING' });
+      expect((await q(b, CALL, { id: blockedCall.id })).call.__typename).toBe('NotFoundError');
+      expect((await q(b, CALL, { id: requestCall.id })).call.__typename).toBe('NotFoundError');
+      // after the block is lifted, a new call rings as before: the subscription was listening all along
+      await unblock(b, a.userId);
+      const call = (await q(a, START, { c: conv })).startCall;
+      await events.until((it) => it.length > 0);
+      expect(events.items).toEqual([{ kind: 'RINGING', callId: call.id }]);
+    } finally {
+      await onB.dispose();
+    }
+  });
+});
+
 describe('message requests', () => {
   it("a stranger's conversation is a request: unlisted until it has a message, envelopes marked, no delivery or read receipts, no typing, lastReadAt hidden", async () => {
     const stranger = await register(s.url);

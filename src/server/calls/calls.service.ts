@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import type { Knex, MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../config.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
+import { blockedBy } from '../db/predicates.js';
 import { query, queryOne, type Sql } from '../db/sql.js';
 import type { Bus, CallEventKind } from '../events.js';
 import type { AuthDevice } from '../kernel/auth.js';
@@ -118,7 +119,7 @@ export class CallsService {
     if (!CALL_MEDIA.includes(media)) throw new InvalidInputError('media', `expected one of ${CALL_MEDIA.join(', ')}`);
     await this.conversations.requireMember(conversationId, auth.userId);
     const id = randomUUID();
-    const users = await this.knex.transaction(async (trx) => {
+    const outcome = await this.knex.transaction(async (trx) => {
       await query(trx, `insert into calls (id, conversation_id, caller_user_id, caller_device_uuid, media, status) values (?, ?, ?, ?, ?, 'RINGING')`, [
         id,
         conversationId,
@@ -126,7 +127,9 @@ export class CallsService {
         auth.deviceUuid,
         media,
       ]);
-      return query<{ userId: string }>(
+      // members who blocked the caller, or have not accepted the conversation (a message request), are not rung
+      // and never hear of the call: to the caller it rings unanswered until it is missed (docs/trust.md)
+      const rung = await query<{ userId: string }>(
         trx,
         `insert into call_participants (call_id, user_id, state, started_at, device_uuid, joined_at)
          select c.id, cm.user_id, case when cm.user_id = c.caller_user_id then 'JOINED' else 'RINGING' end, c.started_at,
@@ -134,11 +137,18 @@ export class CallsService {
                 case when cm.user_id = c.caller_user_id then c.started_at end
            from calls c join conversation_members cm on cm.conversation_id = c.conversation_id
           where c.id = ?
+            and (cm.user_id = c.caller_user_id or (cm.accepted_at is not null and not ${blockedBy('cm.user_id', 'c.caller_user_id')}))
          returning user_id as "userId"`,
         [id],
       );
+      const others = await queryOne<{ n: number }>(trx, 'select count(*)::int as n from conversation_members where conversation_id = ? and user_id <> ?', [
+        conversationId,
+        auth.userId,
+      ]);
+      return { rung, others: others?.n ?? 0 };
     });
-    if (users.length < 2) {
+    const users = outcome.rung;
+    if (outcome.others === 0) {
       // a conversation with nobody else in it (e.g. a group everyone else left): nothing to ring
       await query(this.knex, 'delete from calls where id = ?', [id]);
       throw new InvalidInputError('conversationId', 'nobody else is in this conversation');
