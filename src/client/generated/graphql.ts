@@ -73,6 +73,13 @@ export type CreateGroupInput = {
   name: string;
 };
 
+export type EnvelopeHeaderInput = {
+  /** At most 4096 bytes. */
+  ciphertext: string;
+  /** 2 = whisper, 3 = prekey */
+  type: number;
+};
+
 export type EnvelopeInput = {
   ciphertext: string;
   /** The recipient device’s Device.id (uuid), not its Signal device id. */
@@ -81,6 +88,15 @@ export type EnvelopeInput = {
   registrationId?: number | null | undefined;
   /** 2 = whisper, 3 = prekey */
   type: number;
+};
+
+export type GroupRecipientInput = {
+  /** The recipient device’s Device.id (uuid). */
+  deviceId: string;
+  /** This device’s own pairwise-encrypted part (e.g. a SenderKeyDistributionMessage). */
+  header?: EnvelopeHeaderInput | null | undefined;
+  /** The registration id the sender knows; a mismatch gives StaleDevicesError. */
+  registrationId?: number | null | undefined;
 };
 
 export type InboxEndReason =
@@ -126,6 +142,24 @@ export type RegisterInput = {
   displayName: string;
   /** 3-32 of [A-Za-z0-9_.-], unique case-insensitively */
   username: string;
+};
+
+export type SendGroupMessageInput = {
+  /** As in sendMessage. */
+  attachmentIds?: Array<string> | null | undefined;
+  /** The one ciphertext every recipient device receives (stored once). */
+  ciphertext: string;
+  /** Unique per sending device (1-64 chars), shared with sendMessage: a retry with the same id stores nothing new. */
+  clientMessageId: string;
+  contentType: ContentType;
+  conversationId: string;
+  /** Seconds until the message disappears (default: the conversation timer). */
+  expiresIn?: number | null | undefined;
+  /** Exactly the devices sendMessage would need envelopes for. */
+  recipients: Array<GroupRecipientInput>;
+  replyTo?: string | null | undefined;
+  /** 7 = sender key (SenderKeyMessage) */
+  type: number;
 };
 
 export type SendMessageInput = {
@@ -476,7 +510,7 @@ export type MessageFieldsFragment = { id: string, conversationId: string, sender
 
 export type DeviceRefFieldsFragment = { id: string, userId: string | null, deviceId: number | null, registrationId: number | null };
 
-export type EnvelopeFieldsFragment = { id: string, messageId: string, conversationId: string, senderUserId: string, senderDeviceId: number, senderDeviceUuid: string, type: number, ciphertext: string, createdAt: string, request: boolean, reportingToken: string | null };
+export type EnvelopeFieldsFragment = { id: string, messageId: string, conversationId: string, senderUserId: string, senderDeviceId: number, senderDeviceUuid: string, type: number, ciphertext: string, headerType: number | null, header: string | null, createdAt: string, request: boolean, reportingToken: string | null };
 
 export type SendMessageMutationVariables = Exact<{
   input: SendMessageInput;
@@ -493,6 +527,21 @@ export type SendMessageMutation = { sendMessage:
     | { __typename: 'StaleDevicesError', code: string, message: string, stale: Array<{ id: string, userId: string | null, deviceId: number | null, registrationId: number | null }> }
    };
 
+export type SendGroupMessageMutationVariables = Exact<{
+  input: SendGroupMessageInput;
+}>;
+
+
+export type SendGroupMessageMutation = { sendGroupMessage:
+    | { __typename: 'InvalidInputError', code: string, message: string }
+    | { __typename: 'LimitExceededError', code: string, message: string, field: string, max: number, actual: number }
+    | { __typename: 'Message', id: string, conversationId: string, senderUserId: string, senderDeviceId: number, clientMessageId: string, contentType: ContentType, replyToId: string | null, expiresAt: string | null, createdAt: string, deleted: boolean, status: MessageStatus | null, receipts: Array<{ userId: string, deliveredAt: string | null, readAt: string | null }>, reactions: Array<{ userId: string, emoji: string, createdAt: string }> }
+    | { __typename: 'MismatchedDevicesError', code: string, message: string, missing: Array<{ id: string, userId: string | null, deviceId: number | null, registrationId: number | null }>, extra: Array<{ id: string, userId: string | null, deviceId: number | null, registrationId: number | null }> }
+    | { __typename: 'NotFoundError', code: string, message: string }
+    | { __typename: 'RateLimitedError', code: string, message: string, retryAfterSeconds: number }
+    | { __typename: 'StaleDevicesError', code: string, message: string, stale: Array<{ id: string, userId: string | null, deviceId: number | null, registrationId: number | null }> }
+   };
+
 export type PendingEnvelopesQueryVariables = Exact<{
   first?: number | null | undefined;
   after?: string | null | undefined;
@@ -500,7 +549,7 @@ export type PendingEnvelopesQueryVariables = Exact<{
 
 
 export type PendingEnvelopesQuery = { pendingEnvelopes:
-    | { __typename: 'EnvelopePage', items: Array<{ id: string, messageId: string, conversationId: string, senderUserId: string, senderDeviceId: number, senderDeviceUuid: string, type: number, ciphertext: string, createdAt: string, request: boolean, reportingToken: string | null }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } }
+    | { __typename: 'EnvelopePage', items: Array<{ id: string, messageId: string, conversationId: string, senderUserId: string, senderDeviceId: number, senderDeviceUuid: string, type: number, ciphertext: string, headerType: number | null, header: string | null, createdAt: string, request: boolean, reportingToken: string | null }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } }
     | { __typename: 'InvalidInputError', code: string, message: string }
    };
 
@@ -576,7 +625,7 @@ export type InboxSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
 export type InboxSubscription = { inbox:
-    | { __typename: 'Envelope', id: string, messageId: string, conversationId: string, senderUserId: string, senderDeviceId: number, senderDeviceUuid: string, type: number, ciphertext: string, createdAt: string, request: boolean, reportingToken: string | null }
+    | { __typename: 'Envelope', id: string, messageId: string, conversationId: string, senderUserId: string, senderDeviceId: number, senderDeviceUuid: string, type: number, ciphertext: string, headerType: number | null, header: string | null, createdAt: string, request: boolean, reportingToken: string | null }
     | { __typename: 'InboxDrained', drained: boolean }
     | { __typename: 'InboxEnded', reason: InboxEndReason }
    };
@@ -914,6 +963,8 @@ export const EnvelopeFieldsFragmentDoc = new TypedDocumentString(`
   senderDeviceUuid
   type
   ciphertext
+  headerType
+  header
   createdAt
   request
   reportingToken
@@ -1933,6 +1984,69 @@ fragment DeviceRefFields on DeviceRef {
   deviceId
   registrationId
 }`) as unknown as TypedDocumentString<SendMessageMutation, SendMessageMutationVariables>;
+export const SendGroupMessageDocument = new TypedDocumentString(`
+    mutation SendGroupMessage($input: SendGroupMessageInput!) {
+  sendGroupMessage(input: $input) {
+    __typename
+    ... on Message {
+      ...MessageFields
+    }
+    ... on Error {
+      code
+      message
+    }
+    ... on MismatchedDevicesError {
+      missing {
+        ...DeviceRefFields
+      }
+      extra {
+        ...DeviceRefFields
+      }
+    }
+    ... on StaleDevicesError {
+      stale {
+        ...DeviceRefFields
+      }
+    }
+    ... on RateLimitedError {
+      retryAfterSeconds
+    }
+    ... on LimitExceededError {
+      field
+      max
+      actual
+    }
+  }
+}
+    fragment MessageFields on Message {
+  id
+  conversationId
+  senderUserId
+  senderDeviceId
+  clientMessageId
+  contentType
+  replyToId
+  expiresAt
+  createdAt
+  deleted
+  status
+  receipts {
+    userId
+    deliveredAt
+    readAt
+  }
+  reactions {
+    userId
+    emoji
+    createdAt
+  }
+}
+fragment DeviceRefFields on DeviceRef {
+  id
+  userId
+  deviceId
+  registrationId
+}`) as unknown as TypedDocumentString<SendGroupMessageMutation, SendGroupMessageMutationVariables>;
 export const PendingEnvelopesDocument = new TypedDocumentString(`
     query PendingEnvelopes($first: Int, $after: ID) {
   pendingEnvelopes(first: $first, after: $after) {
@@ -1961,6 +2075,8 @@ export const PendingEnvelopesDocument = new TypedDocumentString(`
   senderDeviceUuid
   type
   ciphertext
+  headerType
+  header
   createdAt
   request
   reportingToken
@@ -2168,6 +2284,8 @@ export const InboxDocument = new TypedDocumentString(`
   senderDeviceUuid
   type
   ciphertext
+  headerType
+  header
   createdAt
   request
   reportingToken
