@@ -468,6 +468,31 @@ export type SetDisappearingTimerMutation = { setDisappearingTimer:
     | { __typename: 'NotFoundError', code: string, message: string }
    };
 
+export type AddGroupMembersMutationVariables = Exact<{
+  conversationId: string;
+  userIds: Array<string> | string;
+}>;
+
+
+export type AddGroupMembersMutation = { addGroupMembers:
+    | { __typename: 'Conversation', id: string, kind: ConversationKind, name: string | null, avatarUrl: string | null, createdAt: string, lastMessageAt: string | null, lastActivityAt: string, unreadCount: number, muted: boolean, disappearingSeconds: number | null, messageRequest: boolean, participants: Array<{ userId: string, user: { id: string, username: string, displayName: string, avatarUrl: string | null, devices: Array<{ id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null }> } }> }
+    | { __typename: 'ForbiddenError', code: string, message: string }
+    | { __typename: 'InvalidInputError', code: string, message: string }
+    | { __typename: 'NotFoundError', code: string, message: string }
+   };
+
+export type RemoveGroupMemberMutationVariables = Exact<{
+  conversationId: string;
+  userId: string;
+}>;
+
+
+export type RemoveGroupMemberMutation = { removeGroupMember:
+    | { __typename: 'InvalidInputError', code: string, message: string }
+    | { __typename: 'MemberRemoved' }
+    | { __typename: 'NotFoundError', code: string, message: string }
+   };
+
 export type PreKeyCountsFieldsFragment = { oneTime: number, kyberOneTime: number, signedPreKeyId: number | null, lastResortKyberPreKeyId: number | null };
 
 export type PreKeyCountsQueryVariables = Exact<{ [key: string]: never; }>;
@@ -1829,6 +1854,65 @@ fragment ConversationFields on Conversation {
     }
   }
 }`) as unknown as TypedDocumentString<SetDisappearingTimerMutation, SetDisappearingTimerMutationVariables>;
+export const AddGroupMembersDocument = new TypedDocumentString(`
+    mutation AddGroupMembers($conversationId: ID!, $userIds: [ID!]!) {
+  addGroupMembers(conversationId: $conversationId, userIds: $userIds) {
+    __typename
+    ... on Conversation {
+      ...ConversationFields
+    }
+    ... on Error {
+      code
+      message
+    }
+  }
+}
+    fragment DeviceFields on Device {
+  id
+  userId
+  deviceId
+  name
+  registrationId
+  identityKey
+  createdAt
+  lastSeenAt
+}
+fragment ConversationFields on Conversation {
+  id
+  kind
+  name
+  avatarUrl
+  createdAt
+  lastMessageAt
+  lastActivityAt
+  unreadCount
+  muted
+  disappearingSeconds
+  messageRequest
+  participants {
+    userId
+    user {
+      id
+      username
+      displayName
+      avatarUrl
+      devices {
+        ...DeviceFields
+      }
+    }
+  }
+}`) as unknown as TypedDocumentString<AddGroupMembersMutation, AddGroupMembersMutationVariables>;
+export const RemoveGroupMemberDocument = new TypedDocumentString(`
+    mutation RemoveGroupMember($conversationId: ID!, $userId: ID!) {
+  removeGroupMember(conversationId: $conversationId, userId: $userId) {
+    __typename
+    ... on Error {
+      code
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<RemoveGroupMemberMutation, RemoveGroupMemberMutationVariables>;
 export const PreKeyCountsDocument = new TypedDocumentString(`
     query PreKeyCounts {
   preKeyCounts {

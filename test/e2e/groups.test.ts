@@ -1,0 +1,151 @@
+/**
+ * Groups through the real server with real clients: Sender Keys by default (one SenderKeyMessage per
+ * message, sent with sendGroupMessage; the distribution message in the header only for devices that need
+ * it), rotation when a member is removed (the removed member cannot decrypt what follows even holding the
+ * ciphertext), a new device of a member receiving what follows; direct conversations stay on the Double
+ * Ratchet.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Envelope, MessagingClient } from '../../src/client/index.js';
+import { fromBase64 } from '../../src/client/base64.js';
+import { groupDecrypt, isProtocolError, ProtocolAddress, SenderKeyMessage } from '../../src/protocol/index.js';
+import { clientOptions, registerClient, until, waitForMessages } from '../client/helpers.js';
+import { startServer, type TestServer } from '../server/harness.js';
+
+let server: TestServer;
+const clients: MessagingClient[] = [];
+let a1: MessagingClient;
+let a2: MessagingClient;
+let b: MessagingClient;
+let c: MessagingClient;
+/** Every envelope each client received, before decryption. */
+const seen = new Map<MessagingClient, Envelope[]>();
+const errors = new Map<MessagingClient, unknown[]>();
+
+function watch(x: MessagingClient): MessagingClient {
+  seen.set(x, []);
+  errors.set(x, []);
+  x.events.on('envelope', (e) => void seen.get(x)!.push(e));
+  x.events.on('error', (e) => void errors.get(x)!.push(e));
+  clients.push(x);
+  return x;
+}
+
+const bodies = async (x: MessagingClient, conversationId: string, n: number) => (await waitForMessages(x, conversationId, n)).map((m) => m.content.body);
+const envelopesOf = (x: MessagingClient, conversationId: string) => seen.get(x)!.filter((e) => e.conversationId === conversationId);
+
+beforeAll(async () => {
+  server = await startServer({ sendRateBurst: 10_000, sendRatePerSecond: 10_000 });
+  a1 = watch(await registerClient({ url: server.url }));
+  b = watch(await registerClient({ url: server.url }));
+  c = watch(await registerClient({ url: server.url }));
+  a2 = watch(await MessagingClient.link(clientOptions({ url: server.url }), (await a1.createLinkCode()).code, 'laptop'));
+  await Promise.all(clients.map((x) => x.start()));
+});
+afterAll(async () => {
+  await Promise.all(clients.map((x) => x.stop()));
+  await server?.stop();
+});
+
+describe('groups use Sender Keys', () => {
+  let group: string;
+
+  it('three users, one with two devices: every message is one SenderKeyMessage stored once; the key travels once per device', async () => {
+    group = (await a1.createGroup('team', [b.userId, c.userId])).id;
+    await a1.sendMessage(group, 'one from a1');
+    await a1.sendMessage(group, 'two from a1');
+    await b.sendMessage(group, 'one from b');
+    await a2.sendMessage(group, 'one from a2');
+    await c.sendMessage(group, 'one from c');
+    expect(await bodies(b, group, 4)).toEqual(['one from a1', 'two from a1', 'one from a2', 'one from c']);
+    expect(await bodies(c, group, 4)).toEqual(['one from a1', 'two from a1', 'one from b', 'one from a2']);
+    expect(await bodies(a2, group, 4)).toEqual(['one from a1', 'two from a1', 'one from b', 'one from c']);
+    expect(await bodies(a1, group, 3)).toEqual(['one from b', 'one from a2', 'one from c']);
+    for (const x of clients) {
+      const envs = envelopesOf(x, group);
+      expect(envs.every((e) => e.type === 7)).toBe(true);
+      // one distribution message per sender device that x heard from, in the first envelope from it
+      const senders = new Set(envs.map((e) => `${e.senderUserId}.${e.senderDeviceId}`));
+      expect(envs.filter((e) => e.header != null)).toHaveLength(senders.size);
+      expect(errors.get(x)).toEqual([]);
+    }
+    // the second message from a1 reached b without a header, and carried the same chain (distribution id)
+    const fromA1 = envelopesOf(b, group).filter((e) => e.senderDeviceId === a1.deviceId && e.senderUserId === a1.userId);
+    expect(fromA1.map((e) => e.header != null)).toEqual([true, false]);
+    const dist = fromA1.map((e) => SenderKeyMessage.deserialize(fromBase64(e.ciphertext)).distributionId);
+    expect(dist[0]).toBe(dist[1]);
+    // the server kept one shared ciphertext per message, not one per device (all acknowledged by now: none left)
+    const { rows } = await server.app.services.knex.raw(
+      `select count(*)::int as n from message_payloads p join messages m on m.id = p.message_id where m.conversation_id = ?`,
+      [group],
+    );
+    expect(rows[0].n).toBe(0);
+  });
+
+  it('a removed member cannot decrypt what is sent after the removal, even given the ciphertext (the sender keys rotated)', async () => {
+    // a control first: c's store reads a1's current chain (c is stopped, so this message stays queued for it)
+    await c.stop();
+    const before = seen.get(b)!.length;
+    await a1.sendMessage(group, 'before removal');
+    await until(() => seen.get(b)!.length > before, 20_000, 'b got it');
+    const pre = seen.get(b)!.at(-1)!;
+    const a1Address = new ProtocolAddress(a1.userId, a1.deviceId);
+    const bAddress = new ProtocolAddress(b.userId, b.deviceId);
+    expect(new TextDecoder().decode(await groupDecrypt(fromBase64(pre.ciphertext), a1Address, c.store)).length).toBeGreaterThan(0);
+
+    await a1.removeGroupMember(group, c.userId);
+    const n = seen.get(b)!.length;
+    await a1.sendMessage(group, 'after removal from a1');
+    await b.sendMessage(group, 'after removal from b'); // b's client has not heard of the removal: the server's refusal tells it
+    await until(() => seen.get(b)!.length > n, 20_000, 'b got a1’s');
+    const postA1 = seen.get(b)!.at(-1)!;
+    await until(() => seen.get(a1)!.some((e) => e.conversationId === group && e.senderUserId === b.userId && e.header != null && e.id !== envelopesOf(a1, group)[0].id), 20_000, 'a1 got b’s new key');
+    const postB = envelopesOf(a1, group).at(-1)!;
+    expect(await bodies(b, group, 6)).toContain('after removal from a1');
+    expect(await bodies(a1, group, 4)).toContain('after removal from b');
+
+    // both senders started new chains (new distribution ids) and sent them to the remaining devices only
+    const distOf = (e: Envelope) => SenderKeyMessage.deserialize(fromBase64(e.ciphertext)).distributionId;
+    expect(distOf(postA1)).not.toBe(distOf(pre));
+    expect(postA1.header).not.toBeNull();
+    for (const [e, sender] of [
+      [postA1, a1Address],
+      [postB, bAddress],
+    ] as const) {
+      const err = await groupDecrypt(fromBase64(e.ciphertext), sender, c.store).then(
+        () => null,
+        (x) => x,
+      );
+      expect(isProtocolError(err, 'NoSenderKeyState'), String(err)).toBe(true);
+    }
+    // and the server gives c nothing of it
+    await c.start();
+    await c.fetchPending();
+    const cBodies = (await c.messages(group)).map((m) => m.content.body);
+    expect(cBodies).not.toContain('after removal from a1');
+    expect(cBodies).not.toContain('after removal from b');
+  });
+
+  it('a new device of a member receives the messages that follow, and can send to the group', async () => {
+    const b2 = watch(await MessagingClient.link(clientOptions({ url: server.url }), (await b.createLinkCode()).code, 'tablet'));
+    await b2.start();
+    await a1.sendMessage(group, 'welcome, new device');
+    await b2.sendMessage(group, 'hello from b2');
+    expect(await bodies(b2, group, 1)).toEqual(['welcome, new device']);
+    await until(async () => (await a1.messages(group)).some((m) => m.content.body === 'hello from b2'), 20_000, 'a1 got b2’s');
+    await until(async () => (await a2.messages(group)).some((m) => m.content.body === 'hello from b2'), 20_000, 'a2 got b2’s');
+    await until(async () => (await b.messages(group)).some((m) => m.content.body === 'hello from b2'), 20_000, 'b got b2’s');
+    expect(envelopesOf(b2, group).every((e) => e.type === 7)).toBe(true);
+    expect(errors.get(b2)).toEqual([]);
+  });
+
+  it('direct conversations keep the Double Ratchet (one envelope per device, types 2/3, no header)', async () => {
+    const d = (await a1.createDirectConversation(b.userId)).id;
+    await a1.sendMessage(d, 'direct hello');
+    expect(await bodies(b, d, 1)).toEqual(['direct hello']);
+    const envs = envelopesOf(b, d);
+    expect(envs.length).toBe(1);
+    expect([2, 3]).toContain(envs[0].type);
+    expect(envs[0].header).toBeNull();
+  });
+});
