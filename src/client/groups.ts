@@ -25,6 +25,7 @@ import {
   groupEncrypt,
   ProtocolAddress,
   processSenderKeyDistributionMessage,
+  ProtocolError,
   SENDER_KEY_MESSAGE_TYPE,
   SenderKeyDistributionMessage,
   SenderKeyMessage,
@@ -109,6 +110,14 @@ export class GroupSessions {
     };
   }
 
+  /** The next message to the group gives `deviceUuid` this device's current sender key again (it asked for a resend). */
+  async forgetDevice(conversationId: string, deviceUuid: string): Promise<void> {
+    const state = await this.ctx.store.getGroupSendState(conversationId);
+    if (!state || !(deviceUuid in state.distributedTo)) return;
+    const { [deviceUuid]: _gone, ...rest } = state.distributedTo;
+    await this.ctx.store.setGroupSendState(conversationId, { ...state, distributedTo: rest });
+  }
+
   /** Forgets this device's sender key state for the group: the next message starts a new chain. */
   async rotate(conversationId: string): Promise<void> {
     await this.ctx.store.setGroupSendState(conversationId, null);
@@ -137,9 +146,9 @@ export class GroupSessions {
       const body = fromBase64(envelope.ciphertext);
       const { distributionId } = SenderKeyMessage.deserialize(body);
       const bound = keys.binding(distributionId) ?? (await store.getSenderKeyConversation(address, distributionId));
-      if (bound !== envelope.conversationId) {
-        throw new DecryptionError(sender, envelope.id, bound ? 'a sender key of another conversation' : 'no sender key from this device in this conversation');
-      }
+      // never received in this conversation: as missing (a resend can mend it); received in another: refused
+      if (bound == null) throw new ProtocolError('NoSenderKeyState', `no sender key ${distributionId} from ${address.toString()} in this conversation`);
+      if (bound !== envelope.conversationId) throw new DecryptionError(sender, envelope.id, 'a sender key of another conversation');
       const plaintext = await groupDecrypt(body, address, keys);
       await handle(plaintext, async () => {
         await keys.commit(address);

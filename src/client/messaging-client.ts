@@ -151,7 +151,7 @@ export class MessagingClient {
     this.sessions = new Sessions(this.ctx, new Verification(this.store));
     this.groups = new GroupSessions(this.ctx, this.sessions);
     this.sender = new Sender(this.ctx, this.directory, this.sessions, this.groups, () => this.tokens.get());
-    this.receiver = new Receiver(this.ctx, this.sessions, this.groups, this.subscribe, new Recovery(this.ctx, this.sessions, this.directory));
+    this.receiver = new Receiver(this.ctx, this.sessions, this.groups, this.subscribe, new Recovery(this.ctx, this.sessions, this.directory, this.groups));
     this.calls = new CallManager(this.ctx, this.directory, this.sessions, this.subscribe);
     this.trust = new Trust(this.ctx, this.sessions, this.directory);
     this.keys = new KeyManager(

@@ -74,12 +74,11 @@ describe('groups use Sender Keys', () => {
     expect(fromA1.map((e) => e.header != null)).toEqual([true, false]);
     const dist = fromA1.map((e) => SenderKeyMessage.deserialize(fromBase64(e.ciphertext)).distributionId);
     expect(dist[0]).toBe(dist[1]);
-    // the server kept one shared ciphertext per message, not one per device (all acknowledged by now: none left)
-    const { rows } = await server.app.services.knex.raw(
-      `select count(*)::int as n from message_payloads p join messages m on m.id = p.message_id where m.conversation_id = ?`,
-      [group],
-    );
-    expect(rows[0].n).toBe(0);
+    // the server kept one shared ciphertext per message, deleted once every device acknowledged it
+    const payloads = async () =>
+      (await server.app.services.knex.raw(`select count(*)::int as n from message_payloads p join messages m on m.id = p.message_id where m.conversation_id = ?`, [group]))
+        .rows[0].n;
+    await until(async () => (await payloads()) === 0, 20_000, 'every payload acknowledged away');
   });
 
   it('a removed member cannot decrypt what is sent after the removal, even given the ciphertext (the sender keys rotated)', async () => {
@@ -137,6 +136,42 @@ describe('groups use Sender Keys', () => {
     await until(async () => (await b.messages(group)).some((m) => m.content.body === 'hello from b2'), 20_000, 'b got b2’s');
     expect(envelopesOf(b2, group).every((e) => e.type === 7)).toBe(true);
     expect(errors.get(b2)).toEqual([]);
+  });
+
+  it('a device that lacks the sender key asks for a resend: the message comes again pairwise, the key with the next one', async () => {
+    const conv = await a1.createGroup('recovery', [b.userId]);
+    // a1 believes every device already has its key (as when a blocked user's devices got nothing, or a key was lost)
+    const distributedTo = Object.fromEntries(
+      conv.participants.flatMap((p) => p.user.devices).filter((d) => d.id !== a1.credentials.deviceUuid).map((d) => [d.id, d.registrationId]),
+    );
+    expect(Object.keys(distributedTo).length).toBeGreaterThanOrEqual(2); // a2, b (and b's tablet)
+    await a1.store.setGroupSendState(conv.id, { distributionId: crypto.randomUUID(), distributedTo });
+    const asked: unknown[] = [];
+    const resent: unknown[] = [];
+    const offAsked = b.events.on('retryRequested', (e) => void asked.push(e));
+    const offResent = a1.events.on('resent', (e) => void resent.push(e));
+    try {
+      await a1.sendMessage(conv.id, 'sent without the key');
+      expect(await bodies(b, conv.id, 1)).toEqual(['sent without the key']);
+      expect(await bodies(a2, conv.id, 1)).toEqual(['sent without the key']);
+      expect(asked).toHaveLength(1);
+      await until(() => resent.length >= 3, 20_000, 'a1 resent to every device');
+      const first = envelopesOf(b, conv.id);
+      expect(first.map((e) => e.type)).toEqual([7, expect.any(Number)]); // the failed group envelope, then the pairwise resend
+      expect([2, 3]).toContain(first[1].type);
+      await a1.sendMessage(conv.id, 'then with the key');
+      expect(await bodies(b, conv.id, 2)).toEqual(['sent without the key', 'then with the key']);
+      expect(await bodies(a2, conv.id, 2)).toEqual(['sent without the key', 'then with the key']);
+      const last = envelopesOf(b, conv.id).at(-1)!;
+      expect(last.type).toBe(7);
+      expect(last.header).not.toBeNull();
+      expect(errors.get(b)).toEqual([]);
+      // every envelope acknowledged or answered: the shared payloads are gone
+      await until(async () => (await server.app.services.knex.raw('select count(*)::int as n from message_payloads')).rows[0].n === 0, 20_000, 'payloads gone');
+    } finally {
+      offAsked();
+      offResent();
+    }
   });
 
   it('direct conversations keep the Double Ratchet (one envelope per device, types 2/3, no header)', async () => {

@@ -5,11 +5,13 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DecryptionErrorMessage, PlaintextContent } from '../../src/protocol/index.js';
 import { fakeIdentityKey, gql, onRealPostgres, register, startServer, type TestServer, wsClient } from './harness.js';
 
 interface Dev {
   userId: string;
   deviceUuid: string;
+  deviceId: number;
   token: string;
 }
 
@@ -23,17 +25,17 @@ const knex = () => s.app.services.knex;
 
 async function user(): Promise<Dev> {
   const r = await register(s.url);
-  return { userId: r.userId, deviceUuid: r.deviceUuid, token: r.token };
+  return { userId: r.userId, deviceUuid: r.deviceUuid, deviceId: r.deviceId, token: r.token };
 }
 
 async function link(owner: Dev): Promise<Dev> {
   const code = (await gql(s.url, 'mutation { createDeviceLinkCode { code } }', {}, owner.token)).data.createDeviceLinkCode.code;
   const r = await gql(
     s.url,
-    `mutation($c: String!, $d: NewDeviceInput!) { linkDevice(code: $c, device: $d) { ... on DeviceCredentials { accessToken device { id } } } }`,
+    `mutation($c: String!, $d: NewDeviceInput!) { linkDevice(code: $c, device: $d) { ... on DeviceCredentials { accessToken device { id deviceId } } } }`,
     { c: code, d: { name: 'laptop', registrationId: 4321, identityKey: fakeIdentityKey() } },
   );
-  return { userId: owner.userId, deviceUuid: r.data.linkDevice.device.id, token: r.data.linkDevice.accessToken };
+  return { userId: owner.userId, deviceUuid: r.data.linkDevice.device.id, deviceId: r.data.linkDevice.device.deviceId, token: r.data.linkDevice.accessToken };
 }
 
 async function group(owner: Dev, others: Dev[]): Promise<string> {
@@ -315,5 +317,24 @@ describe('sendGroupMessage', () => {
     } finally {
       await Promise.all(clients.map((c) => c.dispose()));
     }
+  });
+
+  it('a decryption-error reply to a type-7 envelope consumes it like an acknowledgement (the payload count follows) and reaches the sender', async () => {
+    const { a1, a2, b, c1, c2, g } = await setup();
+    const { result } = await sendGroup(a1, g, recipients(await targets(a1, g)));
+    const [env] = await pending(b);
+    const content = Buffer.from(PlaintextContent.from(DecryptionErrorMessage.forOriginal(Buffer.from(env.ciphertext, 'base64'), 7, Date.now(), a1.deviceId)).serialize()).toString('base64');
+    const r = await gql(
+      s.url,
+      `mutation($e: ID!, $c: Bytes!) { reportDecryptionError(envelopeId: $e, content: $c) { __typename ... on DecryptionErrorReported { envelopeId messageId } ... on Error { code } } }`,
+      { e: env.id, c: content },
+      b.token,
+    );
+    expect(r.data.reportDecryptionError).toEqual({ __typename: 'DecryptionErrorReported', envelopeId: env.id, messageId: result.id });
+    expect(await pending(b)).toEqual([]);
+    expect(await payloads(result.id)).toEqual([{ remaining: 3, bytes: 200 }]);
+    expect((await pending(a1)).map((e) => [e.type, e.messageId])).toEqual([[8, result.id]]);
+    for (const d of [a2, c1, c2]) await ack(d, (await pending(d)).map((e) => e.id));
+    expect(await payloads(result.id)).toEqual([]);
   });
 });
