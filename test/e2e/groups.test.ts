@@ -5,6 +5,7 @@
  * ciphertext), a new device of a member receiving what follows; direct conversations stay on the Double
  * Ratchet.
  */
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Envelope, MessagingClient } from '../../src/client/index.js';
 import { fromBase64 } from '../../src/client/base64.js';
@@ -172,6 +173,17 @@ describe('groups use Sender Keys', () => {
       offAsked();
       offResent();
     }
+  });
+
+  it('an attachment in a group goes the same way: one SenderKeyMessage carries its pointer, the upload is bound to the message', async () => {
+    const bytes = new Uint8Array(randomBytes(5_000));
+    const sent = await a1.sendAttachment(group, bytes, { contentType: 'FILE', mimeType: 'application/pdf', fileName: 'plan.pdf', caption: 'the plan' });
+    const got = await until(async () => (await b.messages(group)).some((m) => m.id === sent.id), 20_000, 'b got the file').then(async () =>
+      (await b.messages(group)).find((m) => m.id === sent.id)!,
+    );
+    expect(got.content.body).toBe('the plan');
+    expect(envelopesOf(b, group).at(-1)!.type).toBe(7);
+    expect(Buffer.from(await b.downloadAttachment(got.content.attachments[0]))).toEqual(Buffer.from(bytes));
   });
 
   it('direct conversations keep the Double Ratchet (one envelope per device, types 2/3, no header)', async () => {
