@@ -36,6 +36,7 @@ import { fromBase64, toBase64 } from './base64.js';
 import type { ClientContext } from './context.js';
 import type { TargetDevice } from './directory.js';
 import { DecryptionError, type PeerAddress } from './errors.js';
+import { Serial } from './serial.js';
 import type { Sessions } from './sessions.js';
 import type { GroupSendState } from './stores/types.js';
 
@@ -59,6 +60,9 @@ export interface GroupCiphertext {
 }
 
 export class GroupSessions {
+  /** Serializes changes of the group send states (a send's commit, a resend's forgetDevice, a rotation). */
+  private readonly state = new Serial();
+
   constructor(
     private readonly ctx: ClientContext,
     private readonly sessions: Sessions,
@@ -104,23 +108,36 @@ export class GroupSessions {
         const h = headers.get(t.uuid);
         return { deviceId: t.uuid, registrationId: t.registrationId, header: h ? { type: h.type, ciphertext: h.ciphertext } : null };
       }),
-      commit: () => store.setGroupSendState(conversationId, { distributionId: state.distributionId, distributedTo }),
+      commit: () =>
+        this.state.run(async () => {
+          // merged into the state as it is now: a resend request answered meanwhile (forgetDevice) stays answered,
+          // and a rotation meanwhile (rotate) is not undone
+          const now = await store.getGroupSendState(conversationId);
+          const same = now?.distributionId === state.distributionId;
+          // neither ours nor the state this send started from: changed meanwhile (rotated), so left alone
+          if (!same && (now?.distributionId ?? null) !== (stored?.distributionId ?? null)) return;
+          const merged = { ...(same ? now!.distributedTo : distributedTo) };
+          for (const t of needing) merged[t.uuid] = t.registrationId;
+          await store.setGroupSendState(conversationId, { distributionId: state.distributionId, distributedTo: merged });
+        }),
       rotated,
       distributionId: state.distributionId,
     };
   }
 
   /** The next message to the group gives `deviceUuid` this device's current sender key again (it asked for a resend). */
-  async forgetDevice(conversationId: string, deviceUuid: string): Promise<void> {
-    const state = await this.ctx.store.getGroupSendState(conversationId);
-    if (!state || !(deviceUuid in state.distributedTo)) return;
-    const { [deviceUuid]: _gone, ...rest } = state.distributedTo;
-    await this.ctx.store.setGroupSendState(conversationId, { ...state, distributedTo: rest });
+  forgetDevice(conversationId: string, deviceUuid: string): Promise<void> {
+    return this.state.run(async () => {
+      const state = await this.ctx.store.getGroupSendState(conversationId);
+      if (!state || !(deviceUuid in state.distributedTo)) return;
+      const { [deviceUuid]: _gone, ...rest } = state.distributedTo;
+      await this.ctx.store.setGroupSendState(conversationId, { ...state, distributedTo: rest });
+    });
   }
 
   /** Forgets this device's sender key state for the group: the next message starts a new chain. */
-  async rotate(conversationId: string): Promise<void> {
-    await this.ctx.store.setGroupSendState(conversationId, null);
+  rotate(conversationId: string): Promise<void> {
+    return this.state.run(() => this.ctx.store.setGroupSendState(conversationId, null));
   }
 
   /**

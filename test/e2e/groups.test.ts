@@ -33,6 +33,7 @@ function watch(x: MessagingClient): MessagingClient {
 }
 
 const bodies = async (x: MessagingClient, conversationId: string, n: number) => (await waitForMessages(x, conversationId, n)).map((m) => m.content.body);
+let b2Uuid = () => '';
 const envelopesOf = (x: MessagingClient, conversationId: string) => seen.get(x)!.filter((e) => e.conversationId === conversationId);
 
 beforeAll(async () => {
@@ -128,6 +129,7 @@ describe('groups use Sender Keys', () => {
 
   it('a new device of a member receives the messages that follow, and can send to the group', async () => {
     const b2 = watch(await MessagingClient.link(clientOptions({ url: server.url }), (await b.createLinkCode()).code, 'tablet'));
+    b2Uuid = () => b2.credentials.deviceUuid;
     await b2.start();
     await a1.sendMessage(group, 'welcome, new device');
     await b2.sendMessage(group, 'hello from b2');
@@ -168,7 +170,17 @@ describe('groups use Sender Keys', () => {
       expect(last.header).not.toBeNull();
       expect(errors.get(b)).toEqual([]);
       // every envelope acknowledged or answered: the shared payloads are gone
-      await until(async () => (await server.app.services.knex.raw('select count(*)::int as n from message_payloads')).rows[0].n === 0, 20_000, 'payloads gone');
+      const left = async () =>
+        (
+          await server.app.services.knex.raw(
+            `select p.remaining, (select json_agg(e.recipient_device) from envelopes e where e.message_id = p.message_id) as devices
+               from message_payloads p join messages m on m.id = p.message_id where m.conversation_id = ?`,
+            [conv.id],
+          )
+        ).rows;
+      await until(async () => (await left()).length === 0, 20_000, 'payloads gone').catch(async (e) => {
+        throw new Error(`${e.message}: ${JSON.stringify(await left())}, b2 ${b2Uuid()}`);
+      });
     } finally {
       offAsked();
       offResent();
