@@ -2,7 +2,8 @@
 // device of our library (src/protocol) either with pairwise Double Ratchet sessions (one encryption and one
 // ciphertext per recipient device) or with Sender Keys (one encryption, one ciphertext for everyone, after
 // a one-time distribution of the sender key over the pairwise sessions). The server's half (storing and
-// fanning out) is measured elsewhere once the multi-recipient send exists.
+// fanning out, per-device envelopes vs the multi-recipient sendGroupMessage) is bench/group-send.ts
+// (npm run bench:groups:server).
 //
 //   npm run bench:groups                               table on stdout
 //   npm run bench:groups -- --json                     one JSON document on stdout (table on stderr)
@@ -169,7 +170,7 @@ async function main(): Promise<void> {
   out(`ratio pairwise / Sender Keys per group message: time ${(pw.ms / sk.ms).toFixed(0)}x, bytes uploaded ${(pw.bytes / sk.bytes).toFixed(0)}x`);
   out(`Sender Keys with the distribution included cost less than pairwise from group message ${timeBreakEven} on (time) and ${bytesBreakEven} on (bytes)`);
   out(`(medians of ${ROUNDS} rounds after one warm-up round; pairwise per-round ms: ${pairwise.map((x) => x.ms.toFixed(0)).join(' ')})`);
-  out('Upload excludes the per-device envelope headers the server needs to fan out a shared ciphertext (server half, later).');
+  out('Upload counts ciphertext only (the per-device ids are sent either way); the server half: npm run bench:groups:server.');
   if (JSON_OUT)
     process.stdout.write(
       JSON.stringify({

@@ -51,7 +51,9 @@ try {
       return Object.assign(p, { options: () => p });
     },
   };
-  const pending = { auth, input: input(), id: randomUUID(), conversationId: conv.id, replyTo: null, rateKey: `send:${A.device.id}` };
+  const sent = input();
+  const recipients = sent.envelopes.map((e) => ({ deviceId: e.deviceId, type: e.type, ciphertext: e.ciphertext, registrationId: null }));
+  const pending = { auth, input: sent, recipients, shared: null, id: randomUUID(), conversationId: conv.id, replyTo: null, rateKey: `send:${A.device.id}` };
   await (messages as unknown as { storeBatch(b: unknown[], db: unknown): Promise<unknown> }).storeBatch([pending], capture);
   const trx = await knex.transaction();
   const plan = await trx.raw(`explain (analyze, buffers, costs off, timing off, summary off) ${captured!.sql}`, captured!.params as never);

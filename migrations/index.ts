@@ -9,6 +9,7 @@ import { Migration20261125000004_calls } from './Migration20261125000004_calls.j
 import { Migration20261125000005_attachments } from './Migration20261125000005_attachments.js';
 import { Migration20261201000001_push_targets } from './Migration20261201000001_push_targets.js';
 import { Migration20261202000001_trust } from './Migration20261202000001_trust.js';
+import { Migration20261203000001_group_send } from './Migration20261203000001_group_send.js';
 
 export const migrationsList = [
   { name: 'Migration20261125000001_accounts', class: Migration20261125000001_accounts },
@@ -18,4 +19,5 @@ export const migrationsList = [
   { name: 'Migration20261125000005_attachments', class: Migration20261125000005_attachments },
   { name: 'Migration20261201000001_push_targets', class: Migration20261201000001_push_targets },
   { name: 'Migration20261202000001_trust', class: Migration20261202000001_trust },
+  { name: 'Migration20261203000001_group_send', class: Migration20261203000001_group_send },
 ];

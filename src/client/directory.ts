@@ -52,6 +52,12 @@ export class Directory {
     return shape.kind === 'DIRECT' ? (shape.userIds.find((u) => u !== this.ctx.credentials.userId) ?? null) : null;
   }
 
+  /** Whether a conversation is a group (read from the server when unknown): groups use Sender Keys (groups.ts). */
+  async isGroup(conversationId: string): Promise<boolean> {
+    if (!this.shapes.has(conversationId)) await this.conversation(conversationId);
+    return this.shapes.get(conversationId)!.kind === 'GROUP';
+  }
+
   /** A user's device by Device.id, as the server lists it now (null when it is gone). */
   async deviceOf(userId: string, uuid: string): Promise<TargetDevice | null> {
     const devices = (await this.ctx.transport.request(DevicesDocument, { userId })).devices;

@@ -42,7 +42,9 @@ import {
   ConversationsDocument,
   CreateDeviceLinkCodeDocument,
   CreateDirectConversationDocument,
+  AddGroupMembersDocument,
   CreateGroupDocument,
+  RemoveGroupMemberDocument,
   DevicesDocument,
   LinkDeviceDocument,
   MarkReadDocument,
@@ -63,6 +65,7 @@ import {
   UploadPreKeysDocument,
 } from './generated/graphql.js';
 import { DEFAULT_KEY_POLICY, KeyManager } from './keys.js';
+import { GroupSessions } from './groups.js';
 import { Receiver } from './receiving.js';
 import { type AttachmentSendOptions, Sender } from './sending.js';
 import { Sessions } from './sessions.js';
@@ -110,6 +113,7 @@ export class MessagingClient {
   private readonly tokens: AccessTokens;
   private readonly directory: Directory;
   private readonly sessions: Sessions;
+  private readonly groups: GroupSessions;
   private readonly sender: Sender;
   private readonly receiver: Receiver;
   private readonly trust: Trust;
@@ -145,8 +149,9 @@ export class MessagingClient {
     this.tokens = new AccessTokens(this.ctx);
     this.directory = new Directory(this.ctx);
     this.sessions = new Sessions(this.ctx, new Verification(this.store));
-    this.sender = new Sender(this.ctx, this.directory, this.sessions, () => this.tokens.get());
-    this.receiver = new Receiver(this.ctx, this.sessions, this.subscribe, new Recovery(this.ctx, this.sessions, this.directory));
+    this.groups = new GroupSessions(this.ctx, this.sessions);
+    this.sender = new Sender(this.ctx, this.directory, this.sessions, this.groups, () => this.tokens.get());
+    this.receiver = new Receiver(this.ctx, this.sessions, this.groups, this.subscribe, new Recovery(this.ctx, this.sessions, this.directory, this.groups));
     this.calls = new CallManager(this.ctx, this.directory, this.sessions, this.subscribe);
     this.trust = new Trust(this.ctx, this.sessions, this.directory);
     this.keys = new KeyManager(
@@ -477,6 +482,26 @@ export class MessagingClient {
     if (r.__typename !== 'Conversation') throw domainError(r);
     this.directory.remember(r);
     return r;
+  }
+
+  /** Adds users to a group; they (all their devices) get this device's sender key with its next message there. */
+  async addGroupMembers(conversationId: string, userIds: string[]): Promise<Conversation> {
+    const r = (await this.transport.request(AddGroupMembersDocument, { conversationId, userIds })).addGroupMembers;
+    if (r.__typename !== 'Conversation') throw domainError(r);
+    this.directory.remember(r);
+    return r;
+  }
+
+  /**
+   * Removes a member from a group (the caller's own id: leave). This device's sender key for the group is
+   * rotated: the next message starts a new chain that the removed member never gets. (Other members'
+   * devices rotate when their next send finds the member's devices gone.)
+   */
+  async removeGroupMember(conversationId: string, userId: string): Promise<void> {
+    const r = (await this.transport.request(RemoveGroupMemberDocument, { conversationId, userId })).removeGroupMember;
+    if (r.__typename !== 'MemberRemoved') throw domainError(r);
+    await this.groups.rotate(conversationId);
+    if (userId !== this.userId) await this.directory.conversation(conversationId);
   }
 
   /** Sets (seconds) or clears (null) the conversation's disappearing-message timer: the default lifetime of new messages. */

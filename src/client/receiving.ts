@@ -6,6 +6,9 @@
  * envelopes already in progress are skipped (inFlight), those already stored are recognised and
  * acknowledged again, so a reconnect never shows a message twice.
  *
+ * Group messages (type 7) are decrypted with the sender's sender key (groups.ts), after storing the
+ * distribution message their header may carry.
+ *
  * Recovery (recovery.ts): an envelope that fails on a broken or missing session is answered with a
  * decryption-error reply instead of being acknowledged (its sender resends it); a type-8 envelope (such a
  * reply about one of our messages) is answered with a resend.
@@ -16,6 +19,7 @@ import type { ClientContext, Envelope, Subscribe } from './context.js';
 import { ClientError, DecryptionError, decryptionErrorFrom, NetworkError, type PeerAddress, UntrustedIdentityError } from './errors.js';
 import { AcknowledgeEnvelopesDocument, type EnvelopeFieldsFragment, InboxDocument, PendingEnvelopesDocument } from './generated/graphql.js';
 import { PLAINTEXT_CONTENT_TYPE, type Recovery } from './recovery.js';
+import { SENDER_KEY_MESSAGE_TYPE, type GroupSessions } from './groups.js';
 import type { Sessions } from './sessions.js';
 import type { StoredMessage } from './stores/types.js';
 import { domainError } from './transport.js';
@@ -37,6 +41,7 @@ export class Receiver {
   constructor(
     private readonly ctx: ClientContext,
     private readonly sessions: Sessions,
+    private readonly groups: GroupSessions,
     private readonly subscribe: Subscribe,
     private readonly recovery: Recovery,
   ) {}
@@ -153,7 +158,9 @@ export class Receiver {
     let isNew = false;
     let deleted: { messageId: string; conversationId: string } | null = null;
     try {
-      await this.sessions.decrypt(sender, env, async (plaintext, commit) => {
+      // a group message (type 7): the sender key's SenderKeyMessage, with its distribution message in the header when this device needs it
+      const decrypt = env.type === SENDER_KEY_MESSAGE_TYPE ? this.groups.decrypt.bind(this.groups) : this.sessions.decrypt.bind(this.sessions);
+      await decrypt(sender, env, async (plaintext, commit) => {
         let content;
         try {
           content = decodeContent(plaintext);

@@ -8,6 +8,10 @@
  * PlaintextContent (reportDecryptionError); the server removes the envelope. The message is not lost: its
  * sender sends it again, and it is shown once, when the resend decrypts.
  *
+ * Group messages (type 7) too: a device without the sender's chain (its distribution message never came,
+ * or its sender believed it delivered when it was not) asks the same way; the sender resends the message
+ * pairwise and gives that device its sender key again with the next group message.
+ *
  * Sending side: a type-8 envelope carrying such a message about one of ours is answered by a resend of that
  * message to that device only (resendMessage): if the ratchet key is our current one the session is
  * archived first, so the resend starts a fresh session from a new bundle. The resend cache is the store of
@@ -15,11 +19,12 @@
  * named, and it is at most RESEND_WINDOW_MS old (Signal keeps its send log a day), at most
  * MAX_RESENDS_PER_DEVICE times per message and device.
  */
-import { DecryptionErrorMessage, isProtocolError, PlaintextContent, type ProtocolErrorCode } from '../protocol/index.js';
+import { DecryptionErrorMessage, isProtocolError, PlaintextContent, type ProtocolErrorCode, SENDER_KEY_MESSAGE_TYPE } from '../protocol/index.js';
 import { fromBase64, toBase64 } from './base64.js';
 import { encodeContent } from './content.js';
 import type { ClientContext, Envelope } from './context.js';
 import type { Directory } from './directory.js';
+import type { GroupSessions } from './groups.js';
 import type { PeerAddress } from './errors.js';
 import { ReportDecryptionErrorDocument, ResendMessageDocument } from './generated/graphql.js';
 import type { Sessions } from './sessions.js';
@@ -36,6 +41,8 @@ const MAX_TRACKED_RESENDS = 1000;
 
 /** Failures that mean the session is broken or missing, so a resend on a fresh session can help. */
 const RETRYABLE: readonly ProtocolErrorCode[] = ['NoSession', 'InvalidMessage', 'InvalidPreKeyId', 'InvalidSignedPreKeyId', 'InvalidKyberPreKeyId', 'InvalidKey'];
+/** For a group message (type 7): this device lacks the sender's chain (its distribution message never came, or was lost). */
+const RETRYABLE_GROUP: readonly ProtocolErrorCode[] = ['NoSenderKeyState', 'NoSession', 'InvalidMessage', 'InvalidPreKeyId', 'InvalidSignedPreKeyId', 'InvalidKyberPreKeyId', 'InvalidKey'];
 
 export class Recovery {
   private readonly resends = new Map<string, number>();
@@ -44,6 +51,7 @@ export class Recovery {
     private readonly ctx: ClientContext,
     private readonly sessions: Sessions,
     private readonly directory: Directory,
+    private readonly groups?: GroupSessions,
   ) {}
 
   /**
@@ -52,8 +60,8 @@ export class Recovery {
    * resend can mend, or the envelope is not even a well-formed Signal message (the caller reports it).
    */
   async requestResend(env: Envelope, error: unknown): Promise<boolean> {
-    if (env.type !== 2 && env.type !== 3) return false;
-    if (!RETRYABLE.some((code) => isProtocolError(error, code))) return false;
+    if (env.type !== 2 && env.type !== 3 && env.type !== SENDER_KEY_MESSAGE_TYPE) return false;
+    if (!(env.type === SENDER_KEY_MESSAGE_TYPE ? RETRYABLE_GROUP : RETRYABLE).some((code) => isProtocolError(error, code))) return false;
     let dem: DecryptionErrorMessage;
     try {
       dem = DecryptionErrorMessage.forOriginal(fromBase64(env.ciphertext), env.type, Date.parse(env.createdAt), env.senderDeviceId);
@@ -98,6 +106,8 @@ export class Recovery {
     const [envelope] = await this.sessions.encryptFor([target], encodeContent(message.content));
     const r = (await this.ctx.transport.request(ResendMessageDocument, { messageId: message.id, envelope })).resendMessage;
     if (r.__typename !== 'ResendResult') throw domainError(r);
+    // a group: the device evidently lacks this device's sender key, so the next group message carries it again
+    if (this.groups && (await this.directory.isGroup(message.conversationId))) await this.groups.forgetDevice(message.conversationId, env.senderDeviceUuid);
     await this.ctx.events.emit('resent', { messageId: message.id, to: peer, newSession });
   }
 }

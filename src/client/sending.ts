@@ -1,6 +1,8 @@
 /**
  * Sending: a message is encoded (padded JSON content, replies and attachment pointers inside), encrypted
- * once per recipient device and sent as one `sendMessage`; a MismatchedDevices / StaleDevices refusal
+ * once per recipient device and sent as one `sendMessage` (direct conversations: the Double Ratchet), or,
+ * in a group, encrypted once with this device's sender key and sent as one `sendGroupMessage` carrying the
+ * sender key's distribution message to the devices that need it (groups.ts); a MismatchedDevices / StaleDevices refusal
  * refreshes the device list and encrypts again (the idempotency key stays, so a retry never stores twice);
  * a short rate-limit wait is absorbed. Sends leave in call order. Attachments are encrypted on the device
  * and only their ciphertext is uploaded.
@@ -11,7 +13,12 @@ import { type AttachmentPointer, createContent, encodeContent } from './content.
 import type { ClientContext, SendOptions } from './context.js';
 import type { Directory } from './directory.js';
 import { ClientError } from './errors.js';
-import { type ContentType, DeleteMessageDocument, SendMessageDocument } from './generated/graphql.js';
+import {
+  type ContentType,
+  DeleteMessageDocument,
+  type SendGroupMessageMutation,
+  type SendMessageMutation, SendGroupMessageDocument, SendMessageDocument } from './generated/graphql.js';
+import type { GroupSessions } from './groups.js';
 import { Serial } from './serial.js';
 import type { Sessions } from './sessions.js';
 import type { StoredMessage } from './stores/types.js';
@@ -37,6 +44,7 @@ export class Sender {
     private readonly ctx: ClientContext,
     private readonly directory: Directory,
     private readonly sessions: Sessions,
+    private readonly groups: GroupSessions,
     private readonly accessToken: () => Promise<string>,
   ) {}
 
@@ -99,26 +107,39 @@ export class Sender {
     const content = createContent(body, { replyTo: opts.replyTo ?? null, attachments: opts.attachments, sentAt: this.ctx.now(), delete: opts.delete });
     const plaintext = encodeContent(content);
     const clientMessageId = randomId();
+    const group = await this.directory.isGroup(conversationId);
     for (let attempt = 0; ; attempt++) {
       const targets = await this.directory.recipients(conversationId, attempt > 0);
-      await this.sessions.ensure(targets, conversationId);
-      const envelopes = await this.sessions.encryptFor(targets, plaintext);
-      const input = {
+      const common = {
         conversationId,
         clientMessageId,
         contentType: opts.contentType ?? 'TEXT',
-        envelopes,
         replyTo: opts.replyTo ?? undefined,
         expiresIn: opts.expiresIn,
         attachmentIds: opts.attachmentIds,
       } as const;
-      let r = (await transport.request(SendMessageDocument, { input })).sendMessage;
+      let request: () => Promise<SendResult>;
+      let sent = async () => {};
+      if (group) {
+        // pairwise sessions only with the devices that get the sender key in this send
+        await this.sessions.ensure(await this.groups.needingKey(conversationId, targets), conversationId);
+        const g = await this.groups.encrypt(conversationId, targets, plaintext);
+        const input = { ...common, type: g.type, ciphertext: g.ciphertext, recipients: g.recipients };
+        request = async () => (await transport.request(SendGroupMessageDocument, { input })).sendGroupMessage;
+        sent = g.commit;
+      } else {
+        await this.sessions.ensure(targets, conversationId);
+        const input = { ...common, envelopes: await this.sessions.encryptFor(targets, plaintext) };
+        request = async () => (await transport.request(SendMessageDocument, { input })).sendMessage;
+      }
+      let r = await request();
       // A refused send stored nothing: the same envelopes can go again once the budget allows.
       while (r.__typename === 'RateLimitedError' && r.retryAfterSeconds <= (this.ctx.opts.maxRateLimitWaitSeconds ?? 2)) {
         await new Promise((res) => setTimeout(res, r.__typename === 'RateLimitedError' ? r.retryAfterSeconds * 1000 : 0));
-        r = (await transport.request(SendMessageDocument, { input })).sendMessage;
+        r = await request();
       }
       if (r.__typename === 'Message') {
+        await sent();
         const stored: StoredMessage = {
           id: r.id,
           conversationId,
@@ -148,6 +169,8 @@ export class Sender {
     }
   }
 }
+
+type SendResult = SendMessageMutation['sendMessage'] | SendGroupMessageMutation['sendGroupMessage'];
 
 function randomId(): string {
   const b = crypto.getRandomValues(new Uint8Array(16));

@@ -161,15 +161,28 @@ export class Sessions {
     handle: (plaintext: Uint8Array, commit: () => Promise<void>) => Promise<void>,
   ): Promise<void> {
     const address = new ProtocolAddress(sender.userId, sender.deviceId);
+    return this.withDeferred(async (decrypt, commit) => {
+      const plaintext = await decrypt(address, envelope.type, fromBase64(envelope.ciphertext), envelope.id);
+      await handle(plaintext, commit);
+    });
+  }
+
+  /**
+   * Runs `fn` under the lock with session writes deferred: `decrypt` decrypts one pairwise message (2 =
+   * whisper, 3 = prekey) through the deferred stores; `commit` writes the sessions (see decrypt).
+   */
+  withDeferred<T>(
+    fn: (decrypt: (address: ProtocolAddress, type: number, body: Uint8Array, envelopeId: string) => Promise<Uint8Array>, commit: () => Promise<void>) => Promise<T>,
+  ): Promise<T> {
     return this.locked(() =>
       this.ctx.store.withDeferredSessions(async (deferred: ProtocolStores, commit) => {
         const stores = this.verification.wrap(deferred);
-        const body = fromBase64(envelope.ciphertext);
-        let plaintext: Uint8Array;
-        if (envelope.type === CiphertextMessageType.PreKey) plaintext = await signalDecryptPreKey(body, address, stores, this.cipherOptions());
-        else if (envelope.type === CiphertextMessageType.Whisper) plaintext = await signalDecrypt(body, address, stores);
-        else throw new DecryptionError(sender, envelope.id, `unknown envelope type ${envelope.type}`);
-        await handle(plaintext, commit);
+        const decrypt = async (address: ProtocolAddress, type: number, body: Uint8Array, envelopeId: string) => {
+          if (type === CiphertextMessageType.PreKey) return signalDecryptPreKey(body, address, stores, this.cipherOptions());
+          if (type === CiphertextMessageType.Whisper) return signalDecrypt(body, address, stores);
+          throw new DecryptionError({ userId: address.name, deviceId: address.deviceId }, envelopeId, `unknown envelope type ${type}`);
+        };
+        return fn(decrypt, commit);
       }),
     );
   }

@@ -7,7 +7,11 @@
 import { createContent } from '../../src/client/content.js';
 import type { ClientStore, StoredMessage } from '../../src/client/stores/types.js';
 import {
+  createSenderKeyDistributionMessage,
   generateKyberPreKey,
+  groupDecrypt,
+  groupEncrypt,
+  processSenderKeyDistributionMessage,
   generatePreKeys,
   generateRegistrationId,
   generateSignedPreKey,
@@ -219,6 +223,32 @@ export const storeContract: ContractCase[] = [
         Array.from({ length: 30 }, (_, i) => s.setCredentials({ userId: `u${i}`, username: 'x', deviceUuid: 'd', deviceId: 1, deviceCredential: 's' })),
       );
       check.equal((await s.getCredentials())!.userId, 'u29', 'last write wins');
+    },
+  },
+  {
+    name: 'persists sender keys, group send state and sender key bindings: a group chain survives a restart on both sides',
+    persistent: true,
+    async run({ make, reopen }, check) {
+      const a = await make();
+      const b = await make();
+      const alice = new ProtocolAddress('alice', 1);
+      const dist = '0b9b0c8e-6a5e-4d2b-9b38-3f1f0c0e7a11';
+      check.equal(await a.loadSenderKey(alice, dist), null, 'no sender key yet');
+      const skdm = await createSenderKeyDistributionMessage(alice, dist, a);
+      await processSenderKeyDistributionMessage(alice, skdm.serialize(), b);
+      const m1 = await groupEncrypt(alice, dist, te.encode('one'), a);
+      await a.setGroupSendState('conv-1', { distributionId: dist, distributedTo: { 'dev-b': 42 } });
+      await b.setSenderKeyConversation(alice, dist, 'conv-1');
+      const a2 = await reopen!(a);
+      const b2 = await reopen!(b);
+      const m2 = await groupEncrypt(alice, dist, te.encode('two'), a2);
+      check.equal(td.decode(await groupDecrypt(m2.body, alice, b2)), 'two', 'the sender continues its chain after a restart');
+      check.equal(td.decode(await groupDecrypt(m1.body, alice, b2)), 'one', 'the receiver kept the chain (and the skipped key)');
+      check.equal(await a2.getGroupSendState('conv-1'), { distributionId: dist, distributedTo: { 'dev-b': 42 } }, 'group send state');
+      check.equal(await b2.getSenderKeyConversation(alice, dist), 'conv-1', 'binding');
+      check.equal(await b2.getSenderKeyConversation(new ProtocolAddress('alice', 2), dist), null, 'per sender device');
+      await a2.setGroupSendState('conv-1', null);
+      check.equal(await a2.getGroupSendState('conv-1'), null, 'forgotten');
     },
   },
 ];

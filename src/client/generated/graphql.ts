@@ -73,6 +73,13 @@ export type CreateGroupInput = {
   name: string;
 };
 
+export type EnvelopeHeaderInput = {
+  /** At most 4096 bytes. */
+  ciphertext: string;
+  /** 2 = whisper, 3 = prekey */
+  type: number;
+};
+
 export type EnvelopeInput = {
   ciphertext: string;
   /** The recipient device’s Device.id (uuid), not its Signal device id. */
@@ -81,6 +88,15 @@ export type EnvelopeInput = {
   registrationId?: number | null | undefined;
   /** 2 = whisper, 3 = prekey */
   type: number;
+};
+
+export type GroupRecipientInput = {
+  /** The recipient device’s Device.id (uuid). */
+  deviceId: string;
+  /** This device’s own pairwise-encrypted part (e.g. a SenderKeyDistributionMessage). */
+  header?: EnvelopeHeaderInput | null | undefined;
+  /** The registration id the sender knows; a mismatch gives StaleDevicesError. */
+  registrationId?: number | null | undefined;
 };
 
 export type InboxEndReason =
@@ -126,6 +142,24 @@ export type RegisterInput = {
   displayName: string;
   /** 3-32 of [A-Za-z0-9_.-], unique case-insensitively */
   username: string;
+};
+
+export type SendGroupMessageInput = {
+  /** As in sendMessage. */
+  attachmentIds?: Array<string> | null | undefined;
+  /** The one ciphertext every recipient device receives (stored once). */
+  ciphertext: string;
+  /** Unique per sending device (1-64 chars), shared with sendMessage: a retry with the same id stores nothing new. */
+  clientMessageId: string;
+  contentType: ContentType;
+  conversationId: string;
+  /** Seconds until the message disappears (default: the conversation timer). */
+  expiresIn?: number | null | undefined;
+  /** Exactly the devices sendMessage would need envelopes for. */
+  recipients: Array<GroupRecipientInput>;
+  replyTo?: string | null | undefined;
+  /** 7 = sender key (SenderKeyMessage) */
+  type: number;
 };
 
 export type SendMessageInput = {
@@ -434,6 +468,31 @@ export type SetDisappearingTimerMutation = { setDisappearingTimer:
     | { __typename: 'NotFoundError', code: string, message: string }
    };
 
+export type AddGroupMembersMutationVariables = Exact<{
+  conversationId: string;
+  userIds: Array<string> | string;
+}>;
+
+
+export type AddGroupMembersMutation = { addGroupMembers:
+    | { __typename: 'Conversation', id: string, kind: ConversationKind, name: string | null, avatarUrl: string | null, createdAt: string, lastMessageAt: string | null, lastActivityAt: string, unreadCount: number, muted: boolean, disappearingSeconds: number | null, messageRequest: boolean, participants: Array<{ userId: string, user: { id: string, username: string, displayName: string, avatarUrl: string | null, devices: Array<{ id: string, userId: string, deviceId: number, name: string, registrationId: number, identityKey: string, createdAt: string, lastSeenAt: string | null }> } }> }
+    | { __typename: 'ForbiddenError', code: string, message: string }
+    | { __typename: 'InvalidInputError', code: string, message: string }
+    | { __typename: 'NotFoundError', code: string, message: string }
+   };
+
+export type RemoveGroupMemberMutationVariables = Exact<{
+  conversationId: string;
+  userId: string;
+}>;
+
+
+export type RemoveGroupMemberMutation = { removeGroupMember:
+    | { __typename: 'InvalidInputError', code: string, message: string }
+    | { __typename: 'MemberRemoved' }
+    | { __typename: 'NotFoundError', code: string, message: string }
+   };
+
 export type PreKeyCountsFieldsFragment = { oneTime: number, kyberOneTime: number, signedPreKeyId: number | null, lastResortKyberPreKeyId: number | null };
 
 export type PreKeyCountsQueryVariables = Exact<{ [key: string]: never; }>;
@@ -476,7 +535,7 @@ export type MessageFieldsFragment = { id: string, conversationId: string, sender
 
 export type DeviceRefFieldsFragment = { id: string, userId: string | null, deviceId: number | null, registrationId: number | null };
 
-export type EnvelopeFieldsFragment = { id: string, messageId: string, conversationId: string, senderUserId: string, senderDeviceId: number, senderDeviceUuid: string, type: number, ciphertext: string, createdAt: string, request: boolean, reportingToken: string | null };
+export type EnvelopeFieldsFragment = { id: string, messageId: string, conversationId: string, senderUserId: string, senderDeviceId: number, senderDeviceUuid: string, type: number, ciphertext: string, headerType: number | null, header: string | null, createdAt: string, request: boolean, reportingToken: string | null };
 
 export type SendMessageMutationVariables = Exact<{
   input: SendMessageInput;
@@ -493,6 +552,21 @@ export type SendMessageMutation = { sendMessage:
     | { __typename: 'StaleDevicesError', code: string, message: string, stale: Array<{ id: string, userId: string | null, deviceId: number | null, registrationId: number | null }> }
    };
 
+export type SendGroupMessageMutationVariables = Exact<{
+  input: SendGroupMessageInput;
+}>;
+
+
+export type SendGroupMessageMutation = { sendGroupMessage:
+    | { __typename: 'InvalidInputError', code: string, message: string }
+    | { __typename: 'LimitExceededError', code: string, message: string, field: string, max: number, actual: number }
+    | { __typename: 'Message', id: string, conversationId: string, senderUserId: string, senderDeviceId: number, clientMessageId: string, contentType: ContentType, replyToId: string | null, expiresAt: string | null, createdAt: string, deleted: boolean, status: MessageStatus | null, receipts: Array<{ userId: string, deliveredAt: string | null, readAt: string | null }>, reactions: Array<{ userId: string, emoji: string, createdAt: string }> }
+    | { __typename: 'MismatchedDevicesError', code: string, message: string, missing: Array<{ id: string, userId: string | null, deviceId: number | null, registrationId: number | null }>, extra: Array<{ id: string, userId: string | null, deviceId: number | null, registrationId: number | null }> }
+    | { __typename: 'NotFoundError', code: string, message: string }
+    | { __typename: 'RateLimitedError', code: string, message: string, retryAfterSeconds: number }
+    | { __typename: 'StaleDevicesError', code: string, message: string, stale: Array<{ id: string, userId: string | null, deviceId: number | null, registrationId: number | null }> }
+   };
+
 export type PendingEnvelopesQueryVariables = Exact<{
   first?: number | null | undefined;
   after?: string | null | undefined;
@@ -500,7 +574,7 @@ export type PendingEnvelopesQueryVariables = Exact<{
 
 
 export type PendingEnvelopesQuery = { pendingEnvelopes:
-    | { __typename: 'EnvelopePage', items: Array<{ id: string, messageId: string, conversationId: string, senderUserId: string, senderDeviceId: number, senderDeviceUuid: string, type: number, ciphertext: string, createdAt: string, request: boolean, reportingToken: string | null }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } }
+    | { __typename: 'EnvelopePage', items: Array<{ id: string, messageId: string, conversationId: string, senderUserId: string, senderDeviceId: number, senderDeviceUuid: string, type: number, ciphertext: string, headerType: number | null, header: string | null, createdAt: string, request: boolean, reportingToken: string | null }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } }
     | { __typename: 'InvalidInputError', code: string, message: string }
    };
 
@@ -576,7 +650,7 @@ export type InboxSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
 export type InboxSubscription = { inbox:
-    | { __typename: 'Envelope', id: string, messageId: string, conversationId: string, senderUserId: string, senderDeviceId: number, senderDeviceUuid: string, type: number, ciphertext: string, createdAt: string, request: boolean, reportingToken: string | null }
+    | { __typename: 'Envelope', id: string, messageId: string, conversationId: string, senderUserId: string, senderDeviceId: number, senderDeviceUuid: string, type: number, ciphertext: string, headerType: number | null, header: string | null, createdAt: string, request: boolean, reportingToken: string | null }
     | { __typename: 'InboxDrained', drained: boolean }
     | { __typename: 'InboxEnded', reason: InboxEndReason }
    };
@@ -914,6 +988,8 @@ export const EnvelopeFieldsFragmentDoc = new TypedDocumentString(`
   senderDeviceUuid
   type
   ciphertext
+  headerType
+  header
   createdAt
   request
   reportingToken
@@ -1778,6 +1854,65 @@ fragment ConversationFields on Conversation {
     }
   }
 }`) as unknown as TypedDocumentString<SetDisappearingTimerMutation, SetDisappearingTimerMutationVariables>;
+export const AddGroupMembersDocument = new TypedDocumentString(`
+    mutation AddGroupMembers($conversationId: ID!, $userIds: [ID!]!) {
+  addGroupMembers(conversationId: $conversationId, userIds: $userIds) {
+    __typename
+    ... on Conversation {
+      ...ConversationFields
+    }
+    ... on Error {
+      code
+      message
+    }
+  }
+}
+    fragment DeviceFields on Device {
+  id
+  userId
+  deviceId
+  name
+  registrationId
+  identityKey
+  createdAt
+  lastSeenAt
+}
+fragment ConversationFields on Conversation {
+  id
+  kind
+  name
+  avatarUrl
+  createdAt
+  lastMessageAt
+  lastActivityAt
+  unreadCount
+  muted
+  disappearingSeconds
+  messageRequest
+  participants {
+    userId
+    user {
+      id
+      username
+      displayName
+      avatarUrl
+      devices {
+        ...DeviceFields
+      }
+    }
+  }
+}`) as unknown as TypedDocumentString<AddGroupMembersMutation, AddGroupMembersMutationVariables>;
+export const RemoveGroupMemberDocument = new TypedDocumentString(`
+    mutation RemoveGroupMember($conversationId: ID!, $userId: ID!) {
+  removeGroupMember(conversationId: $conversationId, userId: $userId) {
+    __typename
+    ... on Error {
+      code
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<RemoveGroupMemberMutation, RemoveGroupMemberMutationVariables>;
 export const PreKeyCountsDocument = new TypedDocumentString(`
     query PreKeyCounts {
   preKeyCounts {
@@ -1933,6 +2068,69 @@ fragment DeviceRefFields on DeviceRef {
   deviceId
   registrationId
 }`) as unknown as TypedDocumentString<SendMessageMutation, SendMessageMutationVariables>;
+export const SendGroupMessageDocument = new TypedDocumentString(`
+    mutation SendGroupMessage($input: SendGroupMessageInput!) {
+  sendGroupMessage(input: $input) {
+    __typename
+    ... on Message {
+      ...MessageFields
+    }
+    ... on Error {
+      code
+      message
+    }
+    ... on MismatchedDevicesError {
+      missing {
+        ...DeviceRefFields
+      }
+      extra {
+        ...DeviceRefFields
+      }
+    }
+    ... on StaleDevicesError {
+      stale {
+        ...DeviceRefFields
+      }
+    }
+    ... on RateLimitedError {
+      retryAfterSeconds
+    }
+    ... on LimitExceededError {
+      field
+      max
+      actual
+    }
+  }
+}
+    fragment MessageFields on Message {
+  id
+  conversationId
+  senderUserId
+  senderDeviceId
+  clientMessageId
+  contentType
+  replyToId
+  expiresAt
+  createdAt
+  deleted
+  status
+  receipts {
+    userId
+    deliveredAt
+    readAt
+  }
+  reactions {
+    userId
+    emoji
+    createdAt
+  }
+}
+fragment DeviceRefFields on DeviceRef {
+  id
+  userId
+  deviceId
+  registrationId
+}`) as unknown as TypedDocumentString<SendGroupMessageMutation, SendGroupMessageMutationVariables>;
 export const PendingEnvelopesDocument = new TypedDocumentString(`
     query PendingEnvelopes($first: Int, $after: ID) {
   pendingEnvelopes(first: $first, after: $after) {
@@ -1961,6 +2159,8 @@ export const PendingEnvelopesDocument = new TypedDocumentString(`
   senderDeviceUuid
   type
   ciphertext
+  headerType
+  header
   createdAt
   request
   reportingToken
@@ -2168,6 +2368,8 @@ export const InboxDocument = new TypedDocumentString(`
   senderDeviceUuid
   type
   ciphertext
+  headerType
+  header
   createdAt
   request
   reportingToken

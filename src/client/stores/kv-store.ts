@@ -14,6 +14,7 @@ import {
   type ProtocolAddress,
   ProtocolError,
   PublicKey,
+  SenderKeyRecord,
   SessionRecord,
   SignedPreKeyRecord,
   type Direction,
@@ -24,7 +25,7 @@ import {
   type SessionStore,
   type SignedPreKeyStore,
 } from '../../protocol/index.js';
-import type { ClientStore, Credentials, KeyState, KeyValueBackend, StoredMessage } from './types.js';
+import type { ClientStore, Credentials, GroupSendState, KeyState, KeyValueBackend, StoredMessage } from './types.js';
 import { Serial } from '../serial.js';
 
 const enc = new TextEncoder();
@@ -35,6 +36,7 @@ const parse = <T>(b: Uint8Array | null): T | null => (b ? (JSON.parse(dec.decode
 /** Keys are made of safe characters only, so any backend (file names included) can hold them. */
 const safe = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, (c) => `~${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 const addrKey = (a: ProtocolAddress) => `${safe(a.name)}.${a.deviceId}`;
+const senderKeyKey = (a: ProtocolAddress, distributionId: string) => `${addrKey(a)}.${safe(distributionId.toLowerCase())}`;
 const pad10 = (n: number) => String(n).padStart(10, '0');
 
 export class KeyValueClientStore implements ClientStore {
@@ -47,6 +49,7 @@ export class KeyValueClientStore implements ClientStore {
   private identityCache: { pair: IdentityKeyPair; registrationId: number } | null = null;
   private readonly sessions = new Map<string, SessionRecord | null>();
   private readonly identities = new Map<string, PublicKey | null>();
+  private readonly senderKeys = new Map<string, SenderKeyRecord | null>();
   private messageSeq: number | null = null;
   /** Serializes read-modify-write sequences (message sequence numbers, kyber usage). */
   private readonly lock = new Serial();
@@ -200,6 +203,34 @@ export class KeyValueClientStore implements ClientStore {
   async removeKyberPreKey(id: number): Promise<void> {
     await this.kv.delete(`kpk/${pad10(id)}`);
     await this.kv.delete(`kpklr/${pad10(id)}`);
+  }
+
+  // ---- sender keys (Sender Keys groups: src/client/groups.ts), one record per sender device and distribution id
+  async loadSenderKey(sender: ProtocolAddress, distributionId: string): Promise<SenderKeyRecord | null> {
+    const k = senderKeyKey(sender, distributionId);
+    if (!this.senderKeys.has(k)) {
+      const b = await this.kv.get(`skey/${k}`);
+      this.senderKeys.set(k, b ? SenderKeyRecord.deserialize(b) : null);
+    }
+    return this.senderKeys.get(k)!;
+  }
+  async storeSenderKey(sender: ProtocolAddress, distributionId: string, record: SenderKeyRecord): Promise<void> {
+    const k = senderKeyKey(sender, distributionId);
+    await this.kv.set(`skey/${k}`, record.serialize());
+    this.senderKeys.set(k, record);
+  }
+  async getGroupSendState(conversationId: string): Promise<GroupSendState | null> {
+    return parse<GroupSendState>(await this.kv.get(`gsend/${safe(conversationId)}`));
+  }
+  async setGroupSendState(conversationId: string, state: GroupSendState | null): Promise<void> {
+    if (state === null) await this.kv.delete(`gsend/${safe(conversationId)}`);
+    else await this.kv.set(`gsend/${safe(conversationId)}`, json(state));
+  }
+  async getSenderKeyConversation(sender: ProtocolAddress, distributionId: string): Promise<string | null> {
+    return parse<string>(await this.kv.get(`skconv/${senderKeyKey(sender, distributionId)}`));
+  }
+  async setSenderKeyConversation(sender: ProtocolAddress, distributionId: string, conversationId: string): Promise<void> {
+    await this.kv.set(`skconv/${senderKeyKey(sender, distributionId)}`, json(conversationId));
   }
 
   // ---- client state

@@ -12,6 +12,7 @@ import type {
   PreKeyStore,
   ProtocolAddress,
   ProtocolStores,
+  SenderKeyStore,
   SessionRecord,
   SessionStore,
   SignedPreKeyStore,
@@ -87,6 +88,15 @@ export interface MessageStore {
   markEnvelopeProcessed(envelopeId: string): Promise<void>;
 }
 
+/**
+ * This device's sender key in one group (src/client/groups.ts): the distribution id of its current chain and
+ * the recipient devices (Device.id -> registration id) that were given its SenderKeyDistributionMessage.
+ */
+export interface GroupSendState {
+  distributionId: string;
+  distributedTo: Record<string, number>;
+}
+
 /** Everything a MessagingClient needs persisted. */
 export interface ClientStore
   extends ProtocolStores,
@@ -95,6 +105,7 @@ export interface ClientStore
     PreKeyStore,
     SignedPreKeyStore,
     KyberPreKeyStore,
+    SenderKeyStore,
     MessageStore {
   /** Creates the local identity (once per device). */
   initializeIdentity(identity: IdentityKeyPair, registrationId: number): Promise<void>;
@@ -119,6 +130,12 @@ export interface ClientStore
   getVerifiedKeys(userId: string): Promise<string[] | null>;
   /** Records (or, with null, forgets) the verified identity keys of a user. */
   setVerifiedKeys(userId: string, keys: string[] | null): Promise<void>;
+  /** This device's sender key state in a group conversation (null: none yet, or forgotten to force a rotation). */
+  getGroupSendState(conversationId: string): Promise<GroupSendState | null>;
+  setGroupSendState(conversationId: string, state: GroupSendState | null): Promise<void>;
+  /** The conversation a peer's sender key (distribution id) was received in, or null. */
+  getSenderKeyConversation(sender: ProtocolAddress, distributionId: string): Promise<string | null>;
+  setSenderKeyConversation(sender: ProtocolAddress, distributionId: string, conversationId: string): Promise<void>;
   /** Forgets every stored message of a conversation (a message request answered with DELETE, on any device). */
   removeConversationMessages(conversationId: string): Promise<number>;
 }

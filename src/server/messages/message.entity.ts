@@ -1,4 +1,4 @@
-/** Message metadata, the per-device envelope queue, receipts and reactions (Migration20261125000003_messaging). */
+/** Message metadata, the per-device envelope queue, shared payloads, receipts and reactions (Migration20261125000003_messaging, ..._group_send). */
 import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
 import { Device, User } from '../accounts/account.entity.js';
 import { Conversation } from '../conversations/conversation.entity.js';
@@ -32,7 +32,11 @@ export const Envelope = defineEntity({
     recipientDevice: p.manyToOne(Device).fieldName('recipient_device'),
     message: p.manyToOne(Message).fieldName('message_id'),
     type: p.smallint(),
-    ciphertext: p.uint8array(),
+    /** Null for a type-7 envelope of a multi-recipient send: its ciphertext is the message's payload (MessagePayload). */
+    ciphertext: p.uint8array().nullable(),
+    /** Type 7 only: the per-device header (a pairwise-encrypted SenderKeyDistributionMessage) and its type (2 or 3). */
+    headerType: p.smallint().nullable(),
+    header: p.uint8array().nullable(),
     createdAt: p.datetime().defaultRaw('now()'),
     /** Delivered while the recipient's membership was a message request. */
     request: p.boolean().default(false),
@@ -40,6 +44,20 @@ export const Envelope = defineEntity({
     senderUserId: p.uuid().nullable(),
     senderDeviceUuid: p.uuid().nullable(),
     senderDeviceId: p.integer().nullable(),
+  },
+});
+
+/** The one shared ciphertext of a multi-recipient send (Migration20261203000001_group_send). */
+export const MessagePayload = defineEntity({
+  name: 'MessagePayload',
+  tableName: 'message_payloads',
+  properties: {
+    message: p.oneToOne(Message).fieldName('message_id').primary().owner(),
+    type: p.smallint(),
+    ciphertext: p.uint8array(),
+    /** Queued envelopes that still need it. */
+    remaining: p.integer(),
+    createdAt: p.datetime().defaultRaw('now()'),
   },
 });
 

@@ -10,7 +10,7 @@ import { ForbiddenError, InvalidInputError, LimitExceededError, NotFoundError, R
 import type { Page } from '../kernel/paging.js';
 import type { EnvelopeRow } from './envelope.js';
 import { type DeviceRefShape, MismatchedDevicesError, StaleDevicesError } from './messages.errors.js';
-import { CONTENT_TYPES, type MessageView, messageStatus, type ReactionRow, type ReceiptRow } from './messages.service.js';
+import { CONTENT_TYPES, MAX_HEADER_BYTES, SHARED_ENVELOPE_TYPE, type MessageView, messageStatus, type ReactionRow, type ReceiptRow } from './messages.service.js';
 
 const ContentTypeEnum = builder.enumType('ContentType', { values: CONTENT_TYPES });
 const MessageStatusEnum = builder.enumType('MessageStatus', {
@@ -99,9 +99,20 @@ export const EnvelopeRef = builder.objectRef<EnvelopeRow>('Envelope').implement(
     senderDeviceUuid: t.exposeID('senderDeviceUuid', { description: 'Device.id of the sender.' }),
     type: t.exposeInt('type', {
       description:
-        '2 = whisper (SignalMessage), 3 = prekey (PreKeySignalMessage), 8 = plaintext content: a DecryptionErrorMessage from `senderUserId`’s device about `messageId`, which this device sent (answer it with resendMessage).',
+        '2 = whisper (SignalMessage), 3 = prekey (PreKeySignalMessage), 7 = sender key (SenderKeyMessage: the shared ciphertext of a sendGroupMessage, with this device’s `header`), 8 = plaintext content: a DecryptionErrorMessage from `senderUserId`’s device about `messageId`, which this device sent (answer it with resendMessage).',
     }),
     ciphertext: t.expose('ciphertext', { type: 'Bytes' }),
+    headerType: t.int({
+      nullable: true,
+      description: 'Type 7 only: the type of `header` (2 = whisper, 3 = prekey), when this device has one.',
+      resolve: (e) => e.headerType ?? null,
+    }),
+    header: t.field({
+      type: 'Bytes',
+      nullable: true,
+      description: 'Type 7 only: this device’s own part of the send, encrypted pairwise (the sender’s SenderKeyDistributionMessage, when this device needs it).',
+      resolve: (e) => e.header ?? null,
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the message was sent (a resend keeps it).' }),
     request: t.exposeBoolean('request', {
       description: 'Delivered while the calling user had not accepted the conversation (a message request).',
@@ -138,6 +149,35 @@ export const EnvelopeInput = builder.inputType('EnvelopeInput', {
     type: t.int({ required: true, description: '2 = whisper, 3 = prekey' }),
     ciphertext: t.field({ type: 'Bytes', required: true }),
     registrationId: t.int({ description: 'The registration id encrypted for; a mismatch gives StaleDevicesError.' }),
+  }),
+});
+
+const EnvelopeHeaderInput = builder.inputType('EnvelopeHeaderInput', {
+  fields: (t) => ({
+    type: t.int({ required: true, description: '2 = whisper, 3 = prekey' }),
+    ciphertext: t.field({ type: 'Bytes', required: true, description: `At most ${MAX_HEADER_BYTES} bytes.` }),
+  }),
+});
+
+const GroupRecipientInput = builder.inputType('GroupRecipientInput', {
+  fields: (t) => ({
+    deviceId: t.id({ required: true, description: 'The recipient device’s Device.id (uuid).' }),
+    registrationId: t.int({ description: 'The registration id the sender knows; a mismatch gives StaleDevicesError.' }),
+    header: t.field({ type: EnvelopeHeaderInput, description: 'This device’s own pairwise-encrypted part (e.g. a SenderKeyDistributionMessage).' }),
+  }),
+});
+
+const SendGroupMessageInput = builder.inputType('SendGroupMessageInput', {
+  fields: (t) => ({
+    conversationId: t.id({ required: true }),
+    clientMessageId: t.string({ required: true, description: 'Unique per sending device (1-64 chars), shared with sendMessage: a retry with the same id stores nothing new.' }),
+    contentType: t.field({ type: ContentTypeEnum, required: true }),
+    type: t.int({ required: true, description: `${SHARED_ENVELOPE_TYPE} = sender key (SenderKeyMessage)` }),
+    ciphertext: t.field({ type: 'Bytes', required: true, description: 'The one ciphertext every recipient device receives (stored once).' }),
+    recipients: t.field({ type: [GroupRecipientInput], required: true, description: 'Exactly the devices sendMessage would need envelopes for.' }),
+    replyTo: t.id(),
+    expiresIn: t.int({ description: 'Seconds until the message disappears (default: the conversation timer).' }),
+    attachmentIds: t.idList({ description: 'As in sendMessage.' }),
   }),
 });
 
@@ -193,6 +233,24 @@ builder.mutationFields((t) => ({
         replyTo: input.replyTo == null ? null : String(input.replyTo),
         attachmentIds: input.attachmentIds?.map(String),
         envelopes: input.envelopes.map((e) => ({ ...e, deviceId: String(e.deviceId) })),
+      }),
+  }),
+  sendGroupMessage: t.field({
+    type: MessageRef,
+    description:
+      'A multi-recipient send (a Sender Keys group message): one shared ciphertext, stored once and queued for every recipient device with its optional header. ' +
+      'The same device-set checks, idempotency, rate limit and blocking rules as sendMessage, all or nothing.',
+    errors: {
+      types: [MismatchedDevicesError, StaleDevicesError, LimitExceededError, RateLimitedError, NotFoundError, InvalidInputError],
+    },
+    args: { input: t.arg({ type: SendGroupMessageInput, required: true }) },
+    resolve: (_r, { input }, ctx) =>
+      ctx.services.messages.sendGroup(requireAuth(ctx), {
+        ...input,
+        conversationId: String(input.conversationId),
+        replyTo: input.replyTo == null ? null : String(input.replyTo),
+        attachmentIds: input.attachmentIds?.map(String),
+        recipients: input.recipients.map((r) => ({ ...r, deviceId: String(r.deviceId) })),
       }),
   }),
   acknowledgeEnvelopes: t.field({

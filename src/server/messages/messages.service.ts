@@ -7,6 +7,13 @@
  * check). A device reads its queue in id order and acknowledges envelopes; an acknowledgement is one
  * DELETE ... RETURNING that also records the delivery receipt. Unacknowledged envelopes are delivered again.
  *
+ * A multi-recipient send (sendGroup: a Sender Keys group message) stores its one shared ciphertext ONCE, in
+ * `message_payloads`, and gives each recipient device a type-7 envelope without ciphertext of its own (only an
+ * optional small header: a pairwise-encrypted SenderKeyDistributionMessage), in the same one statement with
+ * the same checks. Queue reads join the payload in; the acknowledgement that leaves no envelope of the
+ * message queued deletes it (a counter, `remaining`, decremented under the row lock); the sweeper deletes
+ * payloads whose envelopes went by other paths.
+ *
  * Envelopes address the recipient device by its server id (Device.id, a uuid): a removed device whose
  * Signal device id is reused is then a different device, and never receives what was meant for the old one.
  */
@@ -33,6 +40,10 @@ export const CONTENT_TYPES = ['TEXT', 'IMAGE', 'VIDEO', 'AUDIO', 'FILE'] as cons
 export type ContentType = (typeof CONTENT_TYPES)[number];
 /** Signal ciphertext message types: 2 = whisper (SignalMessage), 3 = prekey (PreKeySignalMessage). */
 export const ENVELOPE_TYPES = [2, 3] as const;
+/** The envelope type of a multi-recipient send: the shared ciphertext is a SenderKeyMessage (libsignal's CiphertextMessageType.SenderKey). */
+export const SHARED_ENVELOPE_TYPE = 7;
+/** Most bytes of one per-device header of a multi-recipient send (a SenderKeyDistributionMessage in a PreKeySignalMessage, with its ML-KEM ciphertext, is about 2 KiB). */
+export const MAX_HEADER_BYTES = 4096;
 const MAX_EXPIRES_IN = 365 * 86_400;
 
 /** The rate limiter (src/server/ratelimit RateLimiter: PostgreSQL token buckets, throws RateLimitedError). */
@@ -56,16 +67,44 @@ export interface EnvelopeInput {
   registrationId?: number | null;
 }
 
-export interface SendInput {
+/** What a send has besides its recipients' ciphertexts. */
+export interface SendCommon {
   conversationId: string;
   clientMessageId: string;
   contentType: ContentType;
-  envelopes: EnvelopeInput[];
   replyTo?: string | null;
   /** Seconds until the message disappears; defaults to the conversation's timer. */
   expiresIn?: number | null;
   /** Uploaded attachments (POST /attachments) bound to the message in the same transaction; the sender must be their uploader. */
   attachmentIds?: string[] | null;
+}
+
+export interface SendInput extends SendCommon {
+  envelopes: EnvelopeInput[];
+}
+
+/** One recipient device of a multi-recipient send. */
+export interface GroupRecipientInput {
+  /** The recipient's Device.id (uuid). */
+  deviceId: string;
+  registrationId?: number | null;
+  /** A small per-device part, encrypted pairwise (2 = whisper, 3 = prekey): e.g. this sender's SenderKeyDistributionMessage. */
+  header?: { type: number; ciphertext: Uint8Array } | null;
+}
+
+/** A multi-recipient send: one shared ciphertext (type 7, a SenderKeyMessage) for every recipient device. */
+export interface GroupSendInput extends SendCommon {
+  type: number;
+  ciphertext: Uint8Array;
+  recipients: GroupRecipientInput[];
+}
+
+/** One recipient device of a send as the store statement takes it (type/ciphertext: the envelope's own, or the header of a shared send). */
+interface Recipient {
+  deviceId: string;
+  type: number | null;
+  ciphertext: Uint8Array | null;
+  registrationId: number | null;
 }
 
 export interface MessageRow {
@@ -120,7 +159,10 @@ type SendOutcome = {
 /** A validated send waiting for its batch. */
 interface PendingSend {
   auth: AuthDevice;
-  input: SendInput;
+  input: SendCommon;
+  recipients: Recipient[];
+  /** The shared ciphertext of a multi-recipient send (null: one ciphertext per envelope). */
+  shared: { type: number; ciphertext: Uint8Array } | null;
   id: string;
   conversationId: string;
   replyTo: string | null;
@@ -136,12 +178,19 @@ const MESSAGE_COLS = (a: string) => `${a}.id, ${a}.seq::text as seq, ${a}.conver
   ${a}.content_type as "contentType", ${a}.reply_to as "replyToId", ${a}.recipient_count as "recipientCount",
   ${a}.expires_at as "expiresAt", ${a}.created_at as "createdAt", ${a}.deleted_at as "deletedAt"`;
 
-/** A queued envelope; a type-8 envelope (a decryption-error reply) names its own sender, others their message's. */
+/**
+ * A queued envelope; a type-8 envelope (a decryption-error reply) names its own sender, others their message's.
+ * A type-7 envelope (multi-recipient send) presents its message's shared payload as its ciphertext.
+ */
 const ENVELOPE_SELECT = `
   select e.id::text as id, e.message_id as "messageId", m.conversation_id as "conversationId",
          coalesce(e.sender_user_id, m.sender_user_id) as "senderUserId", coalesce(e.sender_device_id, m.sender_device_id) as "senderDeviceId",
-         coalesce(e.sender_device_uuid, m.sender_device_uuid) as "senderDeviceUuid", e.type, e.ciphertext, e.created_at as "createdAt", e.request
-    from envelopes e join messages m on m.id = e.message_id`;
+         coalesce(e.sender_device_uuid, m.sender_device_uuid) as "senderDeviceUuid", e.type, coalesce(e.ciphertext, pl.ciphertext) as ciphertext,
+         e.header_type as "headerType", e.header, e.created_at as "createdAt", e.request
+    from envelopes e join messages m on m.id = e.message_id
+    left join message_payloads pl on e.ciphertext is null and pl.message_id = e.message_id`;
+/** (never an envelope without a ciphertext: a payload outlives its envelopes, this only guards the non-null field) */
+const HAS_CIPHERTEXT = '(e.ciphertext is not null or pl.message_id is not null)';
 
 const VISIBLE = VISIBLE_MESSAGE;
 
@@ -181,22 +230,65 @@ export class MessagesService {
    * Stores a message and one envelope per recipient device, or refuses with nothing stored. Idempotent on
    * (sending device, clientMessageId): a repeat (also a concurrent one) returns the first message.
    */
-  async send(auth: AuthDevice, input: SendInput, retried = false): Promise<MessageView> {
+  async send(auth: AuthDevice, input: SendInput): Promise<MessageView> {
     const { maxEnvelopeBytes, maxEnvelopesPerSend } = this.config;
-    const cmid = input.clientMessageId;
-    if (typeof cmid !== 'string' || cmid.length < 1 || cmid.length > 64) throw new InvalidInputError('clientMessageId', 'expected 1 to 64 characters');
-    assertStorableText('clientMessageId', cmid);
-    if (!CONTENT_TYPES.includes(input.contentType)) throw new InvalidInputError('contentType', `expected one of ${CONTENT_TYPES.join(', ')}`);
     if (input.envelopes.length > maxEnvelopesPerSend) throw new LimitExceededError('envelopes', maxEnvelopesPerSend, input.envelopes.length);
     const seen = new Set<string>();
     input.envelopes.forEach((e, i) => {
       if (e.ciphertext.length > maxEnvelopeBytes) throw new LimitExceededError(`envelopes[${i}].ciphertext`, maxEnvelopeBytes, e.ciphertext.length);
       if (e.ciphertext.length === 0) throw new InvalidInputError(`envelopes[${i}].ciphertext`, 'empty');
       if (!(ENVELOPE_TYPES as readonly number[]).includes(e.type)) throw new InvalidInputError(`envelopes[${i}].type`, 'expected 2 (whisper) or 3 (prekey)');
-      if (!uuidOrNull(e.deviceId)) throw new InvalidInputError(`envelopes[${i}].deviceId`, 'not a device id (Device.id, a uuid)');
-      if (seen.has(e.deviceId)) throw new InvalidInputError(`envelopes[${i}].deviceId`, 'device listed twice');
-      seen.add(e.deviceId);
+      checkRecipientDevice(seen, e.deviceId, `envelopes[${i}]`);
     });
+    const recipients = input.envelopes.map((e) => ({ deviceId: e.deviceId, type: e.type, ciphertext: e.ciphertext, registrationId: e.registrationId ?? null }));
+    return this.store(auth, input, recipients, null);
+  }
+
+  /**
+   * A multi-recipient send: one shared ciphertext (a SenderKeyMessage) stored once and queued for every
+   * recipient device, each with its optional header, with the same exact device-set checks, idempotency,
+   * rate limit and blocking rules as `send`, in the same one statement: all recipient devices get it, or
+   * nothing is stored.
+   */
+  async sendGroup(auth: AuthDevice, input: GroupSendInput): Promise<MessageView> {
+    const { maxEnvelopeBytes, maxEnvelopesPerSend } = this.config;
+    if (input.type !== SHARED_ENVELOPE_TYPE) throw new InvalidInputError('type', `expected ${SHARED_ENVELOPE_TYPE} (a SenderKeyMessage)`);
+    if (input.ciphertext.length === 0) throw new InvalidInputError('ciphertext', 'empty');
+    if (input.ciphertext.length > maxEnvelopeBytes) throw new LimitExceededError('ciphertext', maxEnvelopeBytes, input.ciphertext.length);
+    if (input.recipients.length > maxEnvelopesPerSend) throw new LimitExceededError('recipients', maxEnvelopesPerSend, input.recipients.length);
+    const seen = new Set<string>();
+    input.recipients.forEach((r, i) => {
+      checkRecipientDevice(seen, r.deviceId, `recipients[${i}]`);
+      if (r.registrationId != null && (!Number.isInteger(r.registrationId) || r.registrationId < 0)) {
+        throw new InvalidInputError(`recipients[${i}].registrationId`, 'expected a non-negative integer');
+      }
+      const h = r.header;
+      if (h == null) return;
+      if (!(ENVELOPE_TYPES as readonly number[]).includes(h.type)) throw new InvalidInputError(`recipients[${i}].header.type`, 'expected 2 (whisper) or 3 (prekey)');
+      if (h.ciphertext.length === 0) throw new InvalidInputError(`recipients[${i}].header.ciphertext`, 'empty');
+      if (h.ciphertext.length > MAX_HEADER_BYTES) throw new LimitExceededError(`recipients[${i}].header.ciphertext`, MAX_HEADER_BYTES, h.ciphertext.length);
+    });
+    const recipients = input.recipients.map((r) => ({
+      deviceId: r.deviceId,
+      type: r.header?.type ?? null,
+      ciphertext: r.header?.ciphertext ?? null,
+      registrationId: r.registrationId ?? null,
+    }));
+    return this.store(auth, input, recipients, { type: input.type, ciphertext: input.ciphertext });
+  }
+
+  private async store(
+    auth: AuthDevice,
+    input: SendCommon,
+    recipients: Recipient[],
+    shared: PendingSend['shared'],
+    retried = false,
+  ): Promise<MessageView> {
+    const cmid = input.clientMessageId;
+    if (typeof cmid !== 'string' || cmid.length < 1 || cmid.length > 64) throw new InvalidInputError('clientMessageId', 'expected 1 to 64 characters');
+    assertStorableText('clientMessageId', cmid);
+    if (!CONTENT_TYPES.includes(input.contentType)) throw new InvalidInputError('contentType', `expected one of ${CONTENT_TYPES.join(', ')}`);
+    const seen = new Set(recipients.map((r) => r.deviceId));
     if (input.expiresIn != null && (!Number.isInteger(input.expiresIn) || input.expiresIn < 1 || input.expiresIn > MAX_EXPIRES_IN)) {
       throw new InvalidInputError('expiresIn', `expected 1..${MAX_EXPIRES_IN} seconds`);
     }
@@ -210,7 +302,7 @@ export class MessagesService {
     // refilled at SEND_RATE_PER_SECOND), and store the message row and every envelope row, only if all of
     // that holds. When nothing was stored, the same snapshot's facts come back and name the reason.
     const rateKey = `send:${auth.deviceUuid}`;
-    const pendingSend: PendingSend = { auth, input, id: randomUUID(), conversationId, replyTo, rateKey };
+    const pendingSend: PendingSend = { auth, input, recipients, shared, id: randomUUID(), conversationId, replyTo, rateKey };
     let outcome: SendOutcome;
     try {
       const alone = async (db: Sql) => (await this.storeBatch([pendingSend], db))[0];
@@ -229,7 +321,7 @@ export class MessagesService {
             : await this.sends.submit(pendingSend);
     } catch (err) {
       // A recipient device was removed between the check and the commit: check again (now a mismatch).
-      if ((err as { code?: string }).code === '23503' && !retried) return this.send(auth, input, true);
+      if ((err as { code?: string }).code === '23503' && !retried) return this.store(auth, input, recipients, shared, true);
       throw err;
     }
     const { member, existing, replyOk, ok, rateOk, devices, ...rest } = outcome;
@@ -240,11 +332,11 @@ export class MessagesService {
       const all = devices ?? [];
       const expected = new Map(all.filter((r) => r.id !== auth.deviceUuid).map((r) => [r.id, r]));
       const missing = [...expected.values()].filter((r) => !seen.has(r.id));
-      const extra = input.envelopes
+      const extra = recipients
         .filter((e) => !expected.has(e.deviceId))
         .map((e) => all.find((r) => r.id === e.deviceId) ?? { id: e.deviceId, userId: null, deviceId: null, registrationId: null });
       if (missing.length || extra.length) throw new MismatchedDevicesError(missing, extra);
-      const stale = input.envelopes
+      const stale = recipients
         .filter((e) => e.registrationId != null && e.registrationId !== expected.get(e.deviceId)!.registrationId)
         .map((e) => expected.get(e.deviceId)!);
       if (stale.length) throw new StaleDevicesError(stale);
@@ -263,12 +355,15 @@ export class MessagesService {
       return this.view(auth.userId, first.id);
     }
     const { envelopes, ...message } = stored;
-    const byDevice = new Map(input.envelopes.map((e) => [e.deviceId, e]));
+    const byDevice = new Map(recipients.map((e) => [e.deviceId, e]));
     const createdAt = new Date(message.createdAt).toISOString();
+    // a shared ciphertext is encoded once for all the events that carry it
+    const sharedText = shared && shared.ciphertext.length <= CARRIED_ENVELOPE_BYTES ? base64Of(shared.ciphertext) : null;
     for (const e of envelopes) {
       const sent = byDevice.get(e.device)!;
-      const envelope: EnvelopeWire | undefined =
-        sent.ciphertext.length <= CARRIED_ENVELOPE_BYTES
+      const own = sent.ciphertext?.length ?? 0;
+      const carried = shared ? sharedText != null && shared.ciphertext.length + own <= CARRIED_ENVELOPE_BYTES : own <= CARRIED_ENVELOPE_BYTES;
+      const envelope: EnvelopeWire | undefined = carried
           ? {
               id: e.id,
               messageId: message.id,
@@ -276,9 +371,11 @@ export class MessagesService {
               senderUserId: auth.userId,
               senderDeviceId: auth.deviceId,
               senderDeviceUuid: auth.deviceUuid,
-              type: sent.type,
+              type: shared ? shared.type : sent.type!,
               // the text it arrived as: carried envelopes are never decoded and encoded again
-              ciphertext: base64Of(sent.ciphertext),
+              ciphertext: shared ? sharedText! : base64Of(sent.ciphertext!),
+              headerType: shared ? sent.type : null,
+              header: shared && sent.ciphertext ? base64Of(sent.ciphertext) : null,
               createdAt,
               request: e.request,
             }
@@ -307,7 +404,7 @@ export class MessagesService {
       const keys = new Set<string>();
       let bytes = 0;
       return (p) => {
-        const size = p.input.envelopes.reduce((n, e) => n + e.ciphertext.length, 0);
+        const size = p.recipients.reduce((n, e) => n + (e.ciphertext?.length ?? 0), p.shared?.ciphertext.length ?? 0);
         if (keys.size > 0 && (keys.size >= MAX_SEND_BATCH || bytes + size > MAX_SEND_BATCH_BYTES || keys.has(p.rateKey))) return false;
         keys.add(p.rateKey);
         bytes += size;
@@ -321,19 +418,20 @@ export class MessagesService {
 
   private async storeBatch(batch: PendingSend[], db: Sql = this.knex): Promise<SendOutcome[]> {
     this.limiter.maybePurge();
-    const env = { k: [] as number[], d: [] as string[], t: [] as number[], c: [] as Buffer[], reg: [] as (number | null)[] };
+    const env = { k: [] as number[], d: [] as string[], t: [] as (number | null)[], c: [] as (Buffer | null)[], reg: [] as (number | null)[] };
     batch.forEach((p, k) => {
-      for (const e of p.input.envelopes) {
+      for (const e of p.recipients) {
         env.k.push(k);
         env.d.push(e.deviceId);
         env.t.push(e.type);
-        env.c.push(Buffer.from(e.ciphertext.buffer, e.ciphertext.byteOffset, e.ciphertext.byteLength));
-        env.reg.push(e.registrationId ?? null);
+        env.c.push(e.ciphertext ? bufferOf(e.ciphertext) : null);
+        env.reg.push(e.registrationId);
       }
     });
     this.storeSql ??= `with s as (
-         select * from unnest(?::int[], ?::uuid[], ?::uuid[], ?::uuid[], ?::int[], ?::text[], ?::text[], ?::uuid[], ?::int[], ?::uuid[], ?::text[])
-           as s(k, conv, uid, dev, devno, cmid, ctype, reply, expires_in, mid, key)),
+         select * from unnest(?::int[], ?::uuid[], ?::uuid[], ?::uuid[], ?::int[], ?::text[], ?::text[], ?::uuid[], ?::int[], ?::uuid[], ?::text[],
+                              ?::smallint[], ?::bytea[])
+           as s(k, conv, uid, dev, devno, cmid, ctype, reply, expires_in, mid, key, stype, sc)),
        req as (select * from unnest(?::int[], ?::uuid[], ?::smallint[], ?::bytea[], ?::int[]) as r(k, d, t, c, reg)),
        devs as (
          select s.k, d.id, d.user_id, d.device_id, d.registration_id
@@ -371,10 +469,20 @@ export class MessagesService {
            join devices d on d.id = req.d
            join conversation_members cm on cm.user_id = d.user_id and cm.conversation_id = m.conversation_id),
        e as (
-         insert into envelopes (recipient_device, message_id, type, ciphertext, request)
-         select rq.d, rq.mid, rq.t, rq.c, rq.request from rq where not rq.blocked
+         -- a shared send's envelopes: its type (7) and no ciphertext of their own, the per-device part as header
+         insert into envelopes (recipient_device, message_id, type, ciphertext, header_type, header, request)
+         select rq.d, rq.mid, coalesce(s.stype, rq.t), case when s.sc is null then rq.c end,
+                case when s.sc is not null then rq.t end, case when s.sc is not null then rq.c end, rq.request
+           from rq join s on s.k = rq.k where not rq.blocked
           order by rq.k
          returning id, recipient_device, message_id, request),
+       pl as (
+         -- the shared ciphertext, once per message, counting the envelopes that need it
+         insert into message_payloads (message_id, type, ciphertext, remaining)
+         select m.id, s.stype, s.sc, n.n
+           from m join s on s.mid = m.id
+           cross join lateral (select count(*)::int as n from rq where rq.mid = m.id and not rq.blocked) n
+          where s.sc is not null and n.n > 0),
        w as (
          -- withheld from the blockers: never in their history or unread counts either
          insert into message_withheld (message_id, user_id) select distinct rq.mid, rq.ruid from rq where rq.blocked
@@ -406,6 +514,8 @@ export class MessagesService {
         batch.map((p) => p.input.expiresIn ?? null),
         batch.map((p) => p.id),
         batch.map((p) => p.rateKey),
+        batch.map((p) => p.shared?.type ?? null),
+        batch.map((p) => (p.shared ? bufferOf(p.shared.ciphertext) : null)),
         env.k,
         env.d,
         env.t,
@@ -428,7 +538,7 @@ export class MessagesService {
   async pendingEnvelopes(deviceUuid: string, afterId: bigint | string | null, limit: number): Promise<EnvelopeRow[]> {
     checkFirst(limit, MAX_PENDING_PAGE + 1, 'limit');
     const after = afterId == null ? '0' : bigintIds('after', [afterId])[0];
-    return query<EnvelopeRow>(this.knex, `${ENVELOPE_SELECT} where e.recipient_device = ? and e.id > ?::bigint order by e.id limit ?`, [
+    return query<EnvelopeRow>(this.knex, `${ENVELOPE_SELECT} where e.recipient_device = ? and e.id > ?::bigint and ${HAS_CIPHERTEXT} order by e.id limit ?`, [
       deviceUuid,
       after,
       limit,
@@ -438,7 +548,7 @@ export class MessagesService {
   /** The device's still-queued envelopes among `ids`, in queue order (ids of other devices are ignored). */
   async envelopesByIds(deviceUuid: string, ids: readonly string[]): Promise<EnvelopeRow[]> {
     if (ids.length === 0) return [];
-    return query<EnvelopeRow>(this.knex, `${ENVELOPE_SELECT} where e.recipient_device = ? and e.id = any(?::bigint[]) order by e.id`, [
+    return query<EnvelopeRow>(this.knex, `${ENVELOPE_SELECT} where e.recipient_device = ? and e.id = any(?::bigint[]) and ${HAS_CIPHERTEXT} order by e.id`, [
       deviceUuid,
       bigintIds('ids', ids),
     ]);
@@ -476,12 +586,19 @@ export class MessagesService {
     const row = await queryOne<{
       acked: { id: string; device: string }[] | null;
       delivered: { messageId: string; conversationId: string; userId: string }[] | null;
+      drained: string[] | null;
     }>(
       this.knex,
       `with a as (select * from unnest(?::uuid[], ?::bigint[]) as a(d, i)),
        del as (
          delete from envelopes e using a where e.recipient_device = a.d and e.id = a.i
-         returning e.id, e.message_id, e.recipient_device),
+         returning e.id, e.message_id, e.recipient_device, e.type),
+       pl as (
+         -- shared payloads: one fewer envelope needs each (under the row lock, so concurrent acks count right)
+         update message_payloads p set remaining = greatest(p.remaining - n.n, 0)
+           from (select del.message_id, count(*)::int as n from del where del.type = ${SHARED_ENVELOPE_TYPE} group by 1) n
+          where p.message_id = n.message_id
+         returning p.message_id, p.remaining),
        r as (
          -- a delivery receipt, unless the recipient has not accepted the conversation (a message request
          -- tells its sender nothing) or a block stands between recipient and sender
@@ -496,9 +613,15 @@ export class MessagesService {
          returning message_id, user_id)
        select (select json_agg(json_build_object('id', del.id::text, 'device', del.recipient_device) order by del.id) from del) as acked,
               (select json_agg(json_build_object('messageId', r.message_id, 'conversationId', m.conversation_id, 'userId', r.user_id))
-                 from r join messages m on m.id = r.message_id) as delivered`,
+                 from r join messages m on m.id = r.message_id) as delivered,
+              (select array_agg(pl.message_id) from pl where pl.remaining = 0) as drained`,
       [devices, envelopeIds],
     );
+    // the last envelope that needed a shared payload is gone: so is the payload (a second statement, once
+    // per message; the update's row lock made exactly one acknowledgement see zero)
+    if (row?.drained?.length) {
+      await query(this.knex, 'delete from message_payloads where message_id = any(?::uuid[]) and remaining = 0', [row.drained]);
+    }
     for (const d of row?.delivered ?? []) {
       this.bus.publish('conversationEvent', d.conversationId, { kind: 'receipt', messageId: d.messageId, userId: d.userId });
     }
@@ -624,6 +747,7 @@ export class MessagesService {
         this.knex,
         `with m as (update messages set deleted_at = now() where id = ? and deleted_at is null returning id),
               e as (delete from envelopes where message_id in (select id from m)),
+              p as (delete from message_payloads where message_id in (select id from m)),
               r as (delete from message_reactions where message_id in (select id from m))
          select count(*) from m`,
         [msg.id],
@@ -678,4 +802,14 @@ export function messageStatus(m: MessageView): 'SENT' | 'DELIVERED' | 'READ' {
   if (read >= m.recipientCount) return 'READ';
   if (delivered >= m.recipientCount) return 'DELIVERED';
   return 'SENT';
+}
+
+function checkRecipientDevice(seen: Set<string>, deviceId: string, field: string): void {
+  if (!uuidOrNull(deviceId)) throw new InvalidInputError(`${field}.deviceId`, 'not a device id (Device.id, a uuid)');
+  if (seen.has(deviceId)) throw new InvalidInputError(`${field}.deviceId`, 'device listed twice');
+  seen.add(deviceId);
+}
+
+function bufferOf(b: Uint8Array): Buffer {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }

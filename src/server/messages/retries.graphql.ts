@@ -21,7 +21,7 @@ builder.mutationFields((t) => ({
   reportDecryptionError: t.field({
     type: DecryptionErrorReportedRef,
     description:
-      'Answers an envelope of the calling device that it could not decrypt (still queued, type 2 or 3) with a PlaintextContent carrying a ' +
+      'Answers an envelope of the calling device that it could not decrypt (still queued, type 2, 3 or 7) with a PlaintextContent carrying a ' +
       'DecryptionErrorMessage (libsignal’s format) for the device that sent it. The envelope leaves the queue; the sender’s device gets the ' +
       'reply as a type-8 envelope and may resend the message once (resendMessage).',
     errors: { types: [NotFoundError, InvalidInputError, LimitExceededError] },

@@ -22,7 +22,7 @@ import type { AuthDevice } from '../kernel/auth.js';
 import { base64Of } from '../kernel/bytes.js';
 import { InvalidInputError, LimitExceededError, NotFoundError } from '../kernel/errors.js';
 import { bigintIdOrNull, uuidOrNull } from '../kernel/ids.js';
-import { CARRIED_ENVELOPE_BYTES, type EnvelopeInput } from './messages.service.js';
+import { CARRIED_ENVELOPE_BYTES, type EnvelopeInput, SHARED_ENVELOPE_TYPE } from './messages.service.js';
 import { StaleDevicesError } from './messages.errors.js';
 
 /** libsignal CiphertextMessageType.Plaintext: a PlaintextContent carrying a DecryptionErrorMessage. */
@@ -64,12 +64,24 @@ export class RetriesService {
       throw e;
     }
     this.maybePurge();
-    const row = await queryOne<{ messageId: string; conversationId: string; newId: string | null; target: string | null; createdAt: Date | null }>(
+    const row = await queryOne<{
+      messageId: string;
+      conversationId: string;
+      newId: string | null;
+      target: string | null;
+      createdAt: Date | null;
+      drained: boolean;
+    }>(
       this.knex,
       `with f as (
          delete from envelopes e using messages m
-          where e.id = ?::bigint and e.recipient_device = ?::uuid and e.type in (2, 3) and m.id = e.message_id and m.sender_device_id = ?::int
-         returning e.message_id, m.conversation_id, m.sender_user_id, m.sender_device_uuid),
+          where e.id = ?::bigint and e.recipient_device = ?::uuid and e.type in (2, 3, ${SHARED_ENVELOPE_TYPE}) and m.id = e.message_id and m.sender_device_id = ?::int
+         returning e.message_id, e.type, m.conversation_id, m.sender_user_id, m.sender_device_uuid),
+       pl as (
+         -- a type-7 envelope was one of those its message's shared payload counts (as an acknowledgement)
+         update message_payloads p set remaining = greatest(p.remaining - 1, 0) from f
+          where f.type = ${SHARED_ENVELOPE_TYPE} and p.message_id = f.message_id
+         returning p.message_id, p.remaining),
        ok as (
          select f.* from f join devices td on td.id = f.sender_device_uuid where not ${blockedBy('f.sender_user_id', '?::uuid')}),
        n as (
@@ -80,10 +92,11 @@ export class RetriesService {
          insert into envelope_retries (message_id, device) select ok.message_id, ?::uuid from ok
          on conflict (message_id, device) do update set created_at = now())
        select f.message_id as "messageId", f.conversation_id as "conversationId", n.id::text as "newId", n.recipient_device as target,
-              n.created_at as "createdAt"
+              n.created_at as "createdAt", exists (select 1 from pl where pl.remaining = 0) as drained
          from f left join n on true`,
       [id, auth.deviceUuid, deviceId, auth.userId, Buffer.from(content), auth.userId, auth.deviceUuid, auth.deviceId, auth.deviceUuid],
     );
+    if (row?.drained) await query(this.knex, 'delete from message_payloads where message_id = ? and remaining = 0', [row.messageId]);
     if (!row) {
       const queued = await queryOne<{ type: number }>(this.knex, 'select type from envelopes where id = ?::bigint and recipient_device = ?', [id, auth.deviceUuid]);
       if (!queued) throw new NotFoundError('Envelope', envelopeId);

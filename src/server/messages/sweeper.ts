@@ -5,7 +5,11 @@
  *   cascade), each announced as a conversationEvent 'expired';
  * - envelopes nobody acknowledged within the retention period (ENVELOPE_RETENTION_DAYS, default 30).
  *   Found through the index on created_at, oldest first, so a sweep reads only what it deletes. Envelopes
- *   of removed devices go at once through the foreign key cascade.
+ *   of removed devices go at once through the foreign key cascade;
+ * - shared payloads of multi-recipient sends that no queued envelope needs any more (their last envelope
+ *   went by retention, a removed device, a message request answered with DELETE, or an acknowledgement
+ *   whose follow-up delete did not run). A payload's envelopes are stored in the same statement as the
+ *   payload itself, so a payload without envelopes is never one still being sent.
  */
 import type { Knex } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
@@ -15,6 +19,7 @@ import type { Bus } from '../events.js';
 export interface SweepResult {
   expiredMessages: number;
   staleEnvelopes: number;
+  orphanPayloads: number;
 }
 
 /** The purge itself; run on a schedule by a kernel Periodic (services.ts). */
@@ -56,7 +61,22 @@ export class MessageSweeper {
       staleEnvelopes += rows[0].n;
       if (rows[0].n < this.batch) break;
     }
-    if (expiredMessages || staleEnvelopes) this.opts.log?.info({ expiredMessages, staleEnvelopes }, 'messaging sweep');
-    return { expiredMessages, staleEnvelopes };
+    let orphanPayloads = 0;
+    for (;;) {
+      const rows = await query<{ n: number }>(
+        this.knex,
+        `with del as (delete from message_payloads where message_id in (
+                         select p.message_id from message_payloads p
+                          where p.remaining = 0 or not exists (select 1 from envelopes e where e.message_id = p.message_id)
+                          limit ?)
+                       returning message_id)
+         select count(*)::int as n from del`,
+        [this.batch],
+      );
+      orphanPayloads += rows[0].n;
+      if (rows[0].n < this.batch) break;
+    }
+    if (expiredMessages || staleEnvelopes || orphanPayloads) this.opts.log?.info({ expiredMessages, staleEnvelopes, orphanPayloads }, 'messaging sweep');
+    return { expiredMessages, staleEnvelopes, orphanPayloads };
   }
 }
