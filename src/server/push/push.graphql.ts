@@ -88,8 +88,9 @@ builder.objectField(DeviceRef, 'pushTargets', (t) =>
 builder.queryField('pushConfig', (t) =>
   t.field({
     type: PushConfigRef,
-    description: "The server's VAPID public key and the push kinds it delivers to (public: a service worker may need it before signing in).",
+    description: "The server's VAPID public key and the push kinds it delivers to.",
     resolve: (_r, _a, ctx) => {
+      requireAuth(ctx);
       const { push } = ctx.services;
       const enabled = new Set<string>(push.notifier.enabledKinds);
       return { vapidPublicKey: push.vapidPublicKey ?? null, kinds: PUSH_KINDS.filter((k) => enabled.has(k)) };
