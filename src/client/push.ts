@@ -46,7 +46,8 @@ export class Push {
           : { kind: target.kind, token: target.token, topic: target.topic, environment: target.environment, includeEnvelopeId: target.includeEnvelopeId };
     const r = (await this.ctx.transport.request(RegisterPushTargetDocument, { input })).registerPushTarget;
     if (r.__typename !== 'PushTarget') throw domainError(r);
-    return r;
+    const { __typename: _, ...info } = r;
+    return info;
   }
 
   async remove(kind: PushKind): Promise<boolean> {
