@@ -76,6 +76,9 @@ export class RedisDeviceActivity implements TrackedDeviceActivity {
       // shutting down
     }
     for (const d of devices) this.announce(d, false);
+    // the bus publishes without waiting: a command after them on the same connection returns once they are
+    // through, so that closing the bus next rejects none of them (an unhandled rejection in the event target)
+    await this.deps.redis.ping().catch(() => {});
     await this.local.stop();
     this.replica.clear();
   }

@@ -175,6 +175,7 @@ describe('pushes from the send path', () => {
     const callId = r.data.startCall.id;
     await until(() => service.pushesFor(sub).length === 1, 'the call push');
     const [push] = service.pushesFor(sub);
+    expect(push.problem).toBeUndefined();
     expect(push.payload).toEqual({ type: 'call', callId });
     expect(push.headers.urgency).toBe('high');
     expect(push.headers.topic).toBe(callId.replace(/-/g, ''));
