@@ -139,6 +139,8 @@ await runBenchmark(async () => {
   );
   await phase('push', WARMUP);
   const results: Record<'off' | 'push', number[]> = { off: [], push: [] };
+  /** CPU µs per send of this process (server and load generator) per phase. */
+  const cpuPerSend: Record<'off' | 'push', number[]> = { off: [], push: [] };
   for (let r = 0; r < ROUNDS; r++) {
     for (const mode of r % 2 === 0 ? (['off', 'push'] as const) : (['push', 'off'] as const)) {
       const before = (await peerGet<{ received: number }>('/stats')).received;
@@ -148,6 +150,7 @@ await runBenchmark(async () => {
       await sleep(300);
       const pushes = (await peerGet<{ received: number }>('/stats')).received - before;
       results[mode].push(rate);
+      cpuPerSend[mode].push((cpu.loadgen * 1000) / (rate * SECONDS));
       const perSend = (ms: number) => fmt((ms * 1000) / (rate * SECONDS), 0);
       console.log(
         `  round ${r + 1}  ${mode.padEnd(4)}  ${fmt(rate)} sends/s   pushes received: ${String(pushes).padStart(5)}   CPU µs/send: server+loadgen ${perSend(cpu.loadgen)}, postgres ${perSend(cpu.postgres)}, push peer ${perSend(cpu.server)}`,
@@ -161,6 +164,8 @@ await runBenchmark(async () => {
   const off = median(results.off);
   const on = median(results.push);
   console.log(`median  off ${fmt(off)} sends/s   push ${fmt(on)} sends/s   ratio push/off ${(on / off).toFixed(3)} (the issue asks >= 0.95)`);
+  const [cOff, cOn] = [median(cpuPerSend.off), median(cpuPerSend.push)];
+  console.log(`median  CPU µs/send of the server process: off ${fmt(cOff)}, push ${fmt(cOn)}, ratio ${(cOn / cOff).toFixed(3)}`);
   console.log(`pushes received ${stats.received}, refused by the service ${stats.problems}, payloads ${stats.payloads.join(' ')}, dropped by the notifier ${dropped}; sends refused ${refused}`);
   if (refused > 0) throw new Error(`${refused} sends refused`);
   if (stats.problems > 0) throw new Error(`${stats.problems} pushes refused by the push service`);
