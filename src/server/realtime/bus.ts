@@ -112,7 +112,21 @@ export function createEventBus<T extends TopicMap>(redisUrl?: string): EventBus<
   }
   const publishClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
   const subscribeClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
-  const eventTarget = createRedisEventTarget({ publishClient, subscribeClient });
+  const redisTarget = createRedisEventTarget({ publishClient, subscribeClient });
+  let closed = false;
+  // publishing as the Redis target does, but a failed PUBLISH (Redis down, or a socket's close handler running
+  // after shutdown closed the connection) is dropped, not an unhandled rejection: events are at most once,
+  // what they announce is durable elsewhere
+  const eventTarget = {
+    addEventListener: redisTarget.addEventListener.bind(redisTarget),
+    removeEventListener: redisTarget.removeEventListener.bind(redisTarget),
+    dispatchEvent(event: Event): boolean {
+      if (closed) return true;
+      const detail = (event as CustomEvent).detail;
+      publishClient.publish(event.type, detail === undefined ? '' : JSON.stringify(detail)).catch(() => {});
+      return true;
+    },
+  } as typeof redisTarget;
   const listen = listenOn(eventTarget);
   return Object.assign(createPubSub<T>({ eventTarget }), {
     listen,
@@ -127,6 +141,7 @@ export function createEventBus<T extends TopicMap>(redisUrl?: string): EventBus<
       );
     },
     close: async () => {
+      closed = true;
       publishClient.disconnect();
       subscribeClient.disconnect();
     },

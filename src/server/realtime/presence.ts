@@ -81,7 +81,13 @@ export class PresenceTracker {
       return;
     }
     this.local.delete(userId);
-    if (this.redis) await this.redis.srem(this.instanceKey, userId);
+    if (this.redis) {
+      try {
+        await this.redis.srem(this.instanceKey, userId);
+      } catch {
+        // Redis unavailable or closed (a socket closing during shutdown): the set expires with the heartbeat
+      }
+    }
     this.announce(userId);
   }
 

@@ -61,6 +61,15 @@ async function pushableDevice(url: string, from: Registered, script?: ScriptedRe
   return { who, sub, conv };
 }
 
+/** Resolves once `n` pushes for `sub` arrived and the service has finished checking each (payload or problem set). */
+async function pushed(sub: TestSubscription, n: number) {
+  await until(() => {
+    const got = service.pushesFor(sub);
+    return got.length >= n && got.every((p) => p.payload !== null || p.problem !== undefined);
+  }, `${n} push(es)`);
+  return service.pushesFor(sub);
+}
+
 async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 15_000) {
   const end = Date.now() + ms;
   while (!(await cond())) {
@@ -120,7 +129,7 @@ describe('pushes from the send path', () => {
     const from = await register(S.url);
     const { who, sub, conv } = await pushableDevice(S.url, from);
     await Promise.all(Array.from({ length: 10 }, () => send(S.url, from, conv, [who.deviceUuid])));
-    await until(() => service.pushesFor(sub).length >= 1, 'the push');
+    await pushed(sub, 1);
     // the debounce window closes (the device never woke: nothing more to push)
     await S.app.services.push.notifier.idle();
     const pushes = service.pushesFor(sub);
@@ -152,15 +161,14 @@ describe('pushes from the send path', () => {
     }
     await until(() => !S.app.services.pushActivity.isOnline(who.deviceUuid), 'the stream to close');
     await send(S.url, from, conv, [who.deviceUuid]);
-    await until(() => service.pushesFor(sub).length === 1, 'a push after the stream closed');
-    expect(service.pushesFor(sub)[0].payload).toEqual({ type: 'messages' });
+    expect((await pushed(sub, 1)).map((p) => p.payload)).toEqual([{ type: 'messages' }]);
   });
 
   it('a 410 from the push service removes the target', async () => {
     const from = await register(S.url);
     const { who, sub, conv } = await pushableDevice(S.url, from, [{ status: 410 }]);
     await send(S.url, from, conv, [who.deviceUuid]);
-    await until(() => service.pushesFor(sub).length === 1, 'the push');
+    await pushed(sub, 1);
     await S.app.services.push.notifier.idle();
     expect((await gql(S.url, MY_TARGETS, {}, who.token)).data.me.devices[0].pushTargets).toEqual([]);
   });
@@ -173,8 +181,7 @@ describe('pushes from the send path', () => {
     const r = await gql(S.url, `mutation($c: ID!) { startCall(conversationId: $c, media: AUDIO) { __typename ... on Call { id } ... on Error { code message } } }`, { c: conv }, caller.token);
     expect(r.data.startCall.__typename).toBe('Call');
     const callId = r.data.startCall.id;
-    await until(() => service.pushesFor(sub).length === 1, 'the call push');
-    const [push] = service.pushesFor(sub);
+    const [push] = await pushed(sub, 1);
     expect(push.problem).toBeUndefined();
     expect(push.payload).toEqual({ type: 'call', callId });
     expect(push.headers.urgency).toBe('high');
@@ -218,7 +225,7 @@ describe.skipIf(!redisUrl)('two instances over Redis (needs TEST_REDIS_URL)', ()
     }
     await until(() => !A.app.services.pushActivity.isOnline(who.deviceUuid), 'A to learn the stream on B closed');
     await send(A.url, from, conv, [who.deviceUuid]);
-    await until(() => service.pushesFor(sub).length === 1, 'the push from A');
+    expect((await pushed(sub, 1)).map((p) => p.payload)).toEqual([{ type: 'messages' }]);
   });
 
   it("a new instance learns of streams already open elsewhere from Redis, without their events", async () => {
