@@ -21,6 +21,8 @@ export {
   type SpamReport,
   type VerificationState,
 } from './messaging-client.js';
+export type { PushConfig, PushKind, PushTargetInfo, PushTargetSpec } from './push.js';
+export type { FetchResult } from './receiving.js';
 export {
   CallManager,
   CALL_SIGNAL_VERSION,

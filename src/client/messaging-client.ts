@@ -31,6 +31,7 @@ import type {
   SendOptions,
   Subscribe,
 } from './context.js';
+import { Push, type PushConfig, type PushKind, type PushTargetInfo, type PushTargetSpec } from './push.js';
 import { Recovery } from './recovery.js';
 import { type DirectoryUser, type MessageRequestAction, type MessageRequestAnswer, type SafetyNumber, type SpamReport, Trust, type VerificationState } from './trust.js';
 import { Verification } from './verification.js';
@@ -66,7 +67,7 @@ import {
 } from './generated/graphql.js';
 import { DEFAULT_KEY_POLICY, KeyManager } from './keys.js';
 import { GroupSessions } from './groups.js';
-import { Receiver } from './receiving.js';
+import { type FetchResult, Receiver } from './receiving.js';
 import { type AttachmentSendOptions, Sender } from './sending.js';
 import { Sessions } from './sessions.js';
 import type { ClientStore, Credentials, StoredMessage } from './stores/types.js';
@@ -116,6 +117,7 @@ export class MessagingClient {
   private readonly groups: GroupSessions;
   private readonly sender: Sender;
   private readonly receiver: Receiver;
+  private readonly push: Push;
   private readonly trust: Trust;
   private readonly subscriptions = new Set<() => void>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
@@ -151,6 +153,7 @@ export class MessagingClient {
     this.sessions = new Sessions(this.ctx, new Verification(this.store));
     this.groups = new GroupSessions(this.ctx, this.sessions);
     this.sender = new Sender(this.ctx, this.directory, this.sessions, this.groups, () => this.tokens.get());
+    this.push = new Push(this.ctx);
     this.receiver = new Receiver(this.ctx, this.sessions, this.groups, this.subscribe, new Recovery(this.ctx, this.sessions, this.directory, this.groups));
     this.calls = new CallManager(this.ctx, this.directory, this.sessions, this.subscribe);
     this.trust = new Trust(this.ctx, this.sessions, this.directory);
@@ -325,6 +328,37 @@ export class MessagingClient {
    */
   fetchPending(pageSize = 100): Promise<number> {
     return this.receiver.fetchPending(pageSize);
+  }
+
+  /**
+   * For a notification extension or service worker woken by a push (no socket, no start()): reads at most
+   * `limit` pending envelopes over HTTP, decrypts and stores them, acknowledges only what was stored, and
+   * returns the new messages to show.
+   */
+  fetchAndDecrypt(opts: { limit?: number } = {}): Promise<FetchResult> {
+    return this.receiver.fetchAndDecrypt(opts.limit ?? 50);
+  }
+
+  // ------------------------------------------------------------------ push
+
+  /** Registers where this device is woken when it has no live inbox stream (one target per kind; again replaces it). */
+  registerPush(target: PushTargetSpec): Promise<PushTargetInfo> {
+    return this.push.register(target);
+  }
+
+  /** Removes this device's push target of `kind`; false when it had none. */
+  removePush(kind: PushKind): Promise<boolean> {
+    return this.push.remove(kind);
+  }
+
+  /** The server's VAPID public key (for PushManager.subscribe) and the push kinds it delivers to. */
+  pushConfig(): Promise<PushConfig> {
+    return this.push.config();
+  }
+
+  /** This device's push targets (kinds and dates only). */
+  pushTargets(): Promise<PushTargetInfo[]> {
+    return this.push.targets();
   }
 
   private readonly subscribe: Subscribe = (doc, variables, next) => {

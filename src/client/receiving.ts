@@ -26,6 +26,17 @@ import { domainError } from './transport.js';
 
 /** Acknowledge in batches of at most this many ids (the server's own limit is higher). */
 const ACK_BATCH = 100;
+/** The server's largest `pendingEnvelopes` page. */
+const MAX_PAGE = 500;
+
+/** What `fetchAndDecrypt` read: the messages newly stored from it (what a notification shows). */
+export interface FetchResult {
+  messages: StoredMessage[];
+  /** Envelopes read from the queue (also those that were not messages: deletes, receipts of resends, failures). */
+  fetched: number;
+  /** More envelopes were pending beyond `limit`. */
+  hasMore: boolean;
+}
 
 export class Receiver {
   private tail: Promise<void> = Promise.resolve();
@@ -37,6 +48,8 @@ export class Receiver {
   private readonly held = new Set<string>();
   private generation = 0;
   private reopen: (() => void) | null = null;
+  /** Told of each message newly stored (fetchAndDecrypt collects those of the envelopes it read). */
+  private readonly collectors = new Set<(m: StoredMessage) => void>();
 
   constructor(
     private readonly ctx: ClientContext,
@@ -79,6 +92,43 @@ export class Receiver {
     const n = await this.readQueue(pageSize);
     await this.whenIdle();
     return n;
+  }
+
+  /**
+   * For a notification extension or service worker (no socket): reads at most `limit` pending envelopes over
+   * HTTP, decrypts them with the stored sessions, stores the results and acknowledges what was stored (an
+   * envelope held back, e.g. for an untrusted identity, stays queued). Returns the messages newly stored from
+   * these envelopes; a second call finds nothing new (acknowledged, or recognised as already stored).
+   */
+  async fetchAndDecrypt(limit: number): Promise<FetchResult> {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`fetchAndDecrypt: limit must be a positive integer, got ${limit}`);
+    const ids = new Set<string>();
+    const messages: StoredMessage[] = [];
+    const collect = (m: StoredMessage) => {
+      if (m.envelopeId && ids.has(m.envelopeId)) messages.push(m);
+    };
+    this.collectors.add(collect);
+    try {
+      let after: string | undefined;
+      let fetched = 0;
+      let hasMore = false;
+      while (fetched < limit) {
+        const r = (await this.ctx.transport.request(PendingEnvelopesDocument, { first: Math.min(limit - fetched, MAX_PAGE), after })).pendingEnvelopes;
+        if (r.__typename !== 'EnvelopePage') throw domainError(r);
+        for (const e of r.items) {
+          ids.add(e.id);
+          this.accept(e);
+        }
+        fetched += r.items.length;
+        hasMore = r.pageInfo.hasNextPage;
+        if (!hasMore || !r.pageInfo.endCursor || r.items.length === 0) break;
+        after = r.pageInfo.endCursor;
+      }
+      await this.whenIdle();
+      return { messages, fetched, hasMore };
+    } finally {
+      this.collectors.delete(collect);
+    }
   }
 
   /** Resolves when every envelope received so far is processed and acknowledged. */
@@ -223,6 +273,7 @@ export class Receiver {
       return;
     }
     if (isNew && message) {
+      for (const c of this.collectors) c(message);
       await opts.onMessage?.(message);
       await events.emit('message', message);
     }

@@ -4,6 +4,7 @@
  * Prometheus metrics (http/router.ts), and the background sweepers. Built without listening, so tests
  * start it on port 0.
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -17,6 +18,9 @@ import { createGraphQLServer } from './graphql/yoga.js';
 import { createRouter, serveMetrics } from './http/router.js';
 import { createLogger } from './ops/logger.js';
 import { createMetrics } from './ops/metrics.js';
+import { LocalDeviceActivity, type TrackedDeviceActivity } from './push/device-activity.js';
+import { createPush } from './push/push.js';
+import { RedisDeviceActivity } from './push/redis-device-activity.js';
 import { createEventBus } from './realtime/bus.js';
 import { createServices, type Services } from './services.js';
 
@@ -46,7 +50,14 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     if (applied.length) log.info({ applied }, 'migrations applied');
   }
   const bus = createEventBus<Topics>(config.redisUrl);
-  const services = createServices({ config, orm, bus, log, metrics: createMetrics() });
+  // subscriptions made while a Redis connection is between connect and ready fail its ready check: wait
+  await bus.ready();
+  const metrics = createMetrics();
+  const instanceId = randomUUID();
+  const pushActivity: TrackedDeviceActivity = bus.redis ? new RedisDeviceActivity({ redis: bus.redis, bus, instanceId, log }) : new LocalDeviceActivity();
+  // VAPID keys are generated and kept under DATA_DIR only in the embedded setup (no DATABASE_URL)
+  const push = await createPush({ config, orm, activity: pushActivity, generateVapid: !config.databaseUrl, log, registry: metrics.registry });
+  const services = createServices({ config, orm, bus, log, metrics, push, pushActivity, instanceId });
 
   const yoga = createGraphQLServer(services);
   const handler = createRouter(services, yoga);
@@ -63,6 +74,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     : null;
 
   await services.presence.tracker.start();
+  await pushActivity.start();
   const sweepers = [
     [services.messageSweeper, config.messageSweepIntervalMs],
     [services.callSweeper, config.callSweepIntervalMs],
@@ -97,11 +109,14 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       services.typing.stop();
       await ws.close();
       await services.presence.tracker.stop();
+      await pushActivity.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
       if (metricsServer?.listening) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+      // pushes in flight finish (a gone target's delete needs the database) before the pool closes
+      await push.close();
       await bus.close();
       await orm.close(true);
     },

@@ -36,6 +36,11 @@ export interface FcmServiceAccount {
 export interface PushConfig {
   /** PUSH_DEBOUNCE_MS (default 3000): at most one message push per device in this window (calls bypass it). */
   debounceMs: number;
+  /**
+   * PUSH_REWAKE_MS (default 600000 = 10 min): a device that has not woken since its last delivered message push
+   * gets no other message push before this (that push makes it fetch everything); 0 = a push every window.
+   */
+  rewakeMs: number;
   /** VAPID_PUBLIC_KEY + VAPID_PRIVATE_KEY; unset: Web Push is off unless keys are generated (embedded setup). */
   vapid?: VapidKeys;
   /** VAPID_SUBJECT: the `sub` claim, a mailto: or https: contact of the operator. */
@@ -346,6 +351,7 @@ function loadApns(env: Env): PushConfig['apns'] {
 function loadPush(env: Env): PushConfig {
   return {
     debounceMs: int(env, 'PUSH_DEBOUNCE_MS', 3_000, 0, 600_000),
+    rewakeMs: int(env, 'PUSH_REWAKE_MS', 600_000, 0, 86_400_000),
     ...loadVapid(env),
     fcm: loadFcm(env),
     apns: loadApns(env),

@@ -20,6 +20,11 @@ export type Topics = {
   preKeysLow: [deviceUuid: string, payload: { deviceUuid: string; oneTime: number; kyberOneTime: number }];
   /** A user's presence may have changed (a first socket opened or a last one closed somewhere). */
   presenceChanged: [userId: string, payload: { userId: string }];
+  /**
+   * A device's first inbox stream opened, or its last closed, on an instance (push: the other instances do not
+   * push a device streaming somewhere). One channel, scope `all`. Server-internal.
+   */
+  inboxPresence: [scope: string, payload: { deviceUuid: string; instanceId: string; online: boolean }];
   /** Control of a device's inbox streams: another stream opened (the others end), or the device was removed. */
   inboxControl: [deviceUuid: string, payload: { openedStreamId?: string; removed?: boolean }];
   /** Ephemeral typing state of a user in a conversation; never stored. */

@@ -22,6 +22,8 @@ import { RetriesService } from './messages/retries.service.js';
 import { MessageSweeper, type SweepResult } from './messages/sweeper.js';
 import type { Metrics } from './ops/metrics.js';
 import { PresenceService } from './presence/presence.service.js';
+import type { TrackedDeviceActivity } from './push/device-activity.js';
+import type { PushDomain } from './push/push.js';
 import { RateLimiter } from './ratelimit/index.js';
 import { PresenceTracker } from './realtime/presence.js';
 import { TypingTracker } from './realtime/typing.js';
@@ -54,6 +56,10 @@ export interface Services {
   keys: KeysService;
   presence: PresenceService;
   typing: TypingTracker;
+  /** Push (docs/push.md): targets, the notifier, providers, the VAPID public key. */
+  push: PushDomain;
+  /** Which devices stream their inbox now (this instance, or every instance with REDIS_URL); feeds the notifier. */
+  pushActivity: TrackedDeviceActivity;
   /** Purges expired messages and envelopes past retention (MESSAGE_SWEEP_INTERVAL_MS). */
   messageSweeper: Periodic<SweepResult>;
   /** Marks ringing calls past CALL_RING_TIMEOUT_SECONDS missed (CALL_SWEEP_INTERVAL_MS). */
@@ -62,15 +68,26 @@ export interface Services {
   attachmentSweeper: Periodic<string[]>;
 }
 
-export function createServices(deps: { config: Config; orm: MikroORM; bus: Bus; log: Logger; metrics: Metrics }): Services {
-  const { config, orm, bus, log } = deps;
+export function createServices(deps: {
+  config: Config;
+  orm: MikroORM;
+  bus: Bus;
+  log: Logger;
+  metrics: Metrics;
+  /** Built first (createPush is async: VAPID keys may come from a file), with `pushActivity`. */
+  push: PushDomain;
+  pushActivity: TrackedDeviceActivity;
+  /** This instance's id (presence heartbeat, push activity). */
+  instanceId: string;
+}): Services {
+  const { config, orm, bus, log, push, pushActivity, instanceId, ...rest } = deps;
   const knex = orm.em.getKnex();
   const tokens = new TokenService(config.jwtSecret, config.accessTokenTtlSeconds, config.externalAuth);
   const rateLimiter = new RateLimiter(knex);
   const accounts = new AccountsService(orm, tokens, config, bus, rateLimiter);
   const keys = new KeysService(knex, config, bus, rateLimiter, log);
   const conversations = new ConversationsService(orm, bus);
-  const tracker = new PresenceTracker((userId) => bus.publish('presenceChanged', userId, { userId }), bus.redis);
+  const tracker = new PresenceTracker((userId) => bus.publish('presenceChanged', userId, { userId }), bus.redis, instanceId);
   const presence = new PresenceService(tracker, accounts, conversations);
   const typing = new TypingTracker(
     (conversationId, userId, isTyping) => bus.publish('typing', conversationId, { conversationId, userId, typing: isTyping }),
@@ -85,6 +102,14 @@ export function createServices(deps: { config: Config; orm: MikroORM; bus: Bus; 
   const directory = new DirectoryService(knex, rateLimiter, bus);
   const attachments = new AttachmentsService(knex, new LocalDirBlobStore(config.blobDir), config, log);
   messages.bindAttachments = (trx, messageId, senderUserId, ids) => attachments.bindToMessage(trx, messageId, senderUserId, ids);
+  // push: envelopes stored and calls ringing wake offline devices; inbox streams and queue reads say who is online
+  messages.onEnvelopeStored = (deviceUuid, envelopeId) => push.notifier.notifyEnvelope(deviceUuid, envelopeId);
+  retries.onEnvelopeStored = messages.onEnvelopeStored;
+  messages.activity = pushActivity;
+  calls.onRinging = (callId, devices) => {
+    for (const d of devices) push.notifier.notifyCall(d, callId);
+  };
+  calls.ringLog = log;
   const sweep = new MessageSweeper(knex, bus, { retentionDays: config.envelopeRetentionDays, log });
   const messageSweeper = new Periodic('messaging sweep', () => sweep.sweepOnce(), log);
   const callSweeper = new Periodic(
@@ -97,5 +122,5 @@ export function createServices(deps: { config: Config; orm: MikroORM; bus: Bus; 
     log,
   );
   const attachmentSweeper = new Periodic('attachment sweep', () => attachments.sweepOnce(), log);
-  return { ...deps, knex, tokens, accounts, conversations, messages, retries, blocks, requests, reports, directory, calls, attachments, rateLimiter, keys, presence, typing, messageSweeper, callSweeper, attachmentSweeper };
+  return { config, orm, bus, log, ...rest, push, pushActivity, knex, tokens, accounts, conversations, messages, retries, blocks, requests, reports, directory, calls, attachments, rateLimiter, keys, presence, typing, messageSweeper, callSweeper, attachmentSweeper };
 }

@@ -4,6 +4,10 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type ApnsEnvironment =
+  | 'PRODUCTION'
+  | 'SANDBOX';
+
 export type CallDirection =
   | 'INCOMING'
   | 'OUTGOING';
@@ -136,12 +140,35 @@ export type PreKeyInput = {
   publicKey: string;
 };
 
+export type PushKind =
+  /** An APNs device token, with the app bundle id as topic and the environment. */
+  | 'APNS'
+  /** A Firebase Cloud Messaging registration token. */
+  | 'FCM'
+  /** A UnifiedPush endpoint (RFC 8030; keys optional, recommended). */
+  | 'UNIFIED_PUSH'
+  /** A browser push subscription (RFC 8030 endpoint with its RFC 8291 keys p256dh and auth). */
+  | 'WEB_PUSH';
+
 export type RegisterInput = {
   avatarUrl?: string | null | undefined;
   device: NewDeviceInput;
   displayName: string;
   /** 3-32 of [A-Za-z0-9_.-], unique case-insensitively */
   username: string;
+};
+
+/** One flat input for every kind: WEB_PUSH and UNIFIED_PUSH take endpoint (+ p256dh and auth, base64url, as PushSubscription.toJSON().keys); FCM takes token; APNS takes token, topic (the bundle id) and environment. A field the kind does not use is refused. */
+export type RegisterPushTargetInput = {
+  auth?: string | null | undefined;
+  endpoint?: string | null | undefined;
+  environment?: ApnsEnvironment | null | undefined;
+  /** Opt in to pushes that carry the triggering envelope id (never ciphertext or metadata). */
+  includeEnvelopeId?: boolean | null | undefined;
+  kind: PushKind;
+  p256dh?: string | null | undefined;
+  token?: string | null | undefined;
+  topic?: string | null | undefined;
 };
 
 export type SendGroupMessageInput = {
@@ -646,6 +673,37 @@ export type ConversationMessagesQuery = { messages:
     | { __typename: 'NotFoundError', code: string, message: string }
    };
 
+export type PushTargetFieldsFragment = { id: string, kind: PushKind, includeEnvelopeId: boolean, createdAt: string, updatedAt: string };
+
+export type RegisterPushTargetMutationVariables = Exact<{
+  input: RegisterPushTargetInput;
+}>;
+
+
+export type RegisterPushTargetMutation = { registerPushTarget:
+    | { __typename: 'InvalidInputError', code: string, message: string, field: string }
+    | { __typename: 'InvalidKeyError', code: string, message: string, field: string }
+    | { __typename: 'PushKindUnavailableError', code: string, message: string, kind: PushKind, available: Array<PushKind> }
+    | { __typename: 'PushTarget', id: string, kind: PushKind, includeEnvelopeId: boolean, createdAt: string, updatedAt: string }
+   };
+
+export type RemovePushTargetMutationVariables = Exact<{
+  kind: PushKind;
+}>;
+
+
+export type RemovePushTargetMutation = { removePushTarget: boolean };
+
+export type PushConfigQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type PushConfigQuery = { pushConfig: { vapidPublicKey: string | null, kinds: Array<PushKind> } };
+
+export type MyPushTargetsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MyPushTargetsQuery = { me: { id: string, devices: Array<{ id: string, pushTargets: Array<{ id: string, kind: PushKind, includeEnvelopeId: boolean, createdAt: string, updatedAt: string }> | null }> } };
+
 export type InboxSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -995,6 +1053,15 @@ export const EnvelopeFieldsFragmentDoc = new TypedDocumentString(`
   reportingToken
 }
     `, {"fragmentName":"EnvelopeFields"}) as unknown as TypedDocumentString<EnvelopeFieldsFragment, unknown>;
+export const PushTargetFieldsFragmentDoc = new TypedDocumentString(`
+    fragment PushTargetFields on PushTarget {
+  id
+  kind
+  includeEnvelopeId
+  createdAt
+  updatedAt
+}
+    `, {"fragmentName":"PushTargetFields"}) as unknown as TypedDocumentString<PushTargetFieldsFragment, unknown>;
 export const UserFieldsFragmentDoc = new TypedDocumentString(`
     fragment UserFields on User {
   id
@@ -2344,6 +2411,68 @@ export const ConversationMessagesDocument = new TypedDocumentString(`
     createdAt
   }
 }`) as unknown as TypedDocumentString<ConversationMessagesQuery, ConversationMessagesQueryVariables>;
+export const RegisterPushTargetDocument = new TypedDocumentString(`
+    mutation RegisterPushTarget($input: RegisterPushTargetInput!) {
+  registerPushTarget(input: $input) {
+    __typename
+    ... on PushTarget {
+      ...PushTargetFields
+    }
+    ... on Error {
+      code
+      message
+    }
+    ... on InvalidInputError {
+      field
+    }
+    ... on InvalidKeyError {
+      field
+    }
+    ... on PushKindUnavailableError {
+      kind
+      available
+    }
+  }
+}
+    fragment PushTargetFields on PushTarget {
+  id
+  kind
+  includeEnvelopeId
+  createdAt
+  updatedAt
+}`) as unknown as TypedDocumentString<RegisterPushTargetMutation, RegisterPushTargetMutationVariables>;
+export const RemovePushTargetDocument = new TypedDocumentString(`
+    mutation RemovePushTarget($kind: PushKind!) {
+  removePushTarget(kind: $kind)
+}
+    `) as unknown as TypedDocumentString<RemovePushTargetMutation, RemovePushTargetMutationVariables>;
+export const PushConfigDocument = new TypedDocumentString(`
+    query PushConfig {
+  pushConfig {
+    vapidPublicKey
+    kinds
+  }
+}
+    `) as unknown as TypedDocumentString<PushConfigQuery, PushConfigQueryVariables>;
+export const MyPushTargetsDocument = new TypedDocumentString(`
+    query MyPushTargets {
+  me {
+    id
+    devices {
+      id
+      pushTargets {
+        ...PushTargetFields
+      }
+    }
+  }
+}
+    fragment PushTargetFields on PushTarget {
+  id
+  kind
+  includeEnvelopeId
+  createdAt
+  updatedAt
+}`) as unknown as TypedDocumentString<MyPushTargetsQuery, MyPushTargetsQueryVariables>;
 export const InboxDocument = new TypedDocumentString(`
     subscription Inbox {
   inbox {

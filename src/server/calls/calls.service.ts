@@ -13,6 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Knex, MikroORM } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
 import { blockedBy } from '../db/predicates.js';
@@ -114,6 +115,14 @@ export class CallsService {
     this.knex = orm.em.getKnex();
   }
 
+  /**
+   * Told after a new call's RINGING events with the callee devices (set by createServices: the push notifier's
+   * notifyCall per device). Must return at once and never throw.
+   */
+  onRinging?: (callId: string, deviceUuids: string[]) => void;
+  /** Where a failed look-up of callee devices for onRinging is logged (set with it). */
+  ringLog?: Logger;
+
   /** Starts a call in a conversation the caller is in: every other member's devices ring. */
   async start(auth: AuthDevice, conversationId: string, media: CallMedia): Promise<CallView> {
     if (!CALL_MEDIA.includes(media)) throw new InvalidInputError('media', `expected one of ${CALL_MEDIA.join(', ')}`);
@@ -159,6 +168,7 @@ export class CallsService {
       'RINGING',
       auth.userId,
     );
+    if (this.onRinging) this.ringDevices(id, users.map((u) => u.userId).filter((u) => u !== auth.userId));
     return this.get(auth.userId, id);
   }
 
@@ -296,6 +306,16 @@ export class CallsService {
     );
     if (outcome.refused) throw outcome.refused;
     return this.get(auth.userId, id);
+  }
+
+  /** The callee users' devices (one query), off the caller's path: the push is best effort. */
+  private ringDevices(callId: string, calleeUserIds: string[]): void {
+    const notify = this.onRinging;
+    if (!notify || calleeUserIds.length === 0) return;
+    query<{ id: string }>(this.knex, 'select id from devices where user_id = any(?::uuid[])', [calleeUserIds])
+      .then((rows) => notify(callId, rows.map((r) => r.id)))
+      // a lost wake-up: the callees' live streams still hear the RINGING event
+      .catch((err) => this.ringLog?.error({ err, callId }, 'push: cannot read the callee devices of a ringing call'));
   }
 
   private publish(callId: string, userIds: string[], kind: CallEventKind, actorUserId: string | null): void {

@@ -15,6 +15,7 @@ import '../blocks/blocks.graphql.js';
 import '../reports/reports.graphql.js';
 import '../requests/requests.graphql.js';
 import '../directory/directory.graphql.js';
+import '../push/push.graphql.js';
 import { builder } from './builder.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

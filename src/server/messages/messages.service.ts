@@ -227,6 +227,15 @@ export class MessagesService {
   bindAttachments?: (trx: Sql, messageId: string, senderUserId: string, attachmentIds: readonly string[]) => Promise<void>;
 
   /**
+   * Told after commit of each envelope stored for a device (set by createServices: the push notifier's
+   * notifyEnvelope). Must return at once and never throw: it only touches memory.
+   */
+  onEnvelopeStored?: (deviceUuid: string, envelopeId: string) => void;
+
+  /** Told when a device's inbox stream opens or closes and when it reads its queue over HTTP (push: device activity). */
+  activity?: { streamOpened(deviceUuid: string): void; streamClosed(deviceUuid: string): void; queueRead(deviceUuid: string): void };
+
+  /**
    * Stores a message and one envelope per recipient device, or refuses with nothing stored. Idempotent on
    * (sending device, clientMessageId): a repeat (also a concurrent one) returns the first message.
    */
@@ -382,6 +391,8 @@ export class MessagesService {
           : undefined;
       this.bus.publish('envelopeStored', e.device, { envelopeId: e.id, envelope });
     }
+    const notify = this.onEnvelopeStored;
+    if (notify) for (const e of envelopes) if (e.device !== auth.deviceUuid) notify(e.device, e.id);
     this.bus.publish('conversationEvent', message.conversationId, { kind: 'message', messageId: message.id, userId: auth.userId });
     return { ...message, viewerUserId: auth.userId, receipts: [], reactions: [] };
   }
@@ -530,6 +541,7 @@ export class MessagesService {
   async pendingPage(deviceUuid: string, after: string | null, first: number): Promise<{ items: EnvelopeRow[]; hasNextPage: boolean }> {
     checkFirst(first, MAX_PENDING_FIRST);
     if (after != null && bigintIdOrNull(after) == null) throw new InvalidInputError('after', 'not an envelope id');
+    this.activity?.queueRead(deviceUuid);
     const rows = await this.pendingEnvelopes(deviceUuid, after, first + 1);
     return { items: rows.slice(0, first), hasNextPage: rows.length > first };
   }
@@ -790,6 +802,10 @@ export class MessagesService {
       onStored: (deviceUuid, listener) => this.bus.listen('envelopeStored', deviceUuid, (p) => listener(p.envelopeId, p.envelope)),
       onControl: (deviceUuid, listener) => this.bus.listen('inboxControl', deviceUuid, listener),
       opened: (deviceUuid, streamId) => this.bus.publish('inboxControl', deviceUuid, { openedStreamId: streamId }),
+      live: (deviceUuid, open) => {
+        if (open) this.activity?.streamOpened(deviceUuid);
+        else this.activity?.streamClosed(deviceUuid);
+      },
     };
   }
 }

@@ -48,6 +48,9 @@ export class RetriesService {
     private readonly config: Pick<Config, 'maxEnvelopeBytes'>,
   ) {}
 
+  /** Told after commit of each envelope this service stores (push: see MessagesService.onEnvelopeStored). */
+  onEnvelopeStored?: (deviceUuid: string, envelopeId: string) => void;
+
   /**
    * Answers the caller's queued envelope `envelopeId` with `content` (a PlaintextContent): the envelope
    * leaves the queue (no delivery receipt) and its sender's device gets the reply as a type-8 envelope.
@@ -104,6 +107,7 @@ export class RetriesService {
       throw new InvalidInputError('content', 'the DecryptionErrorMessage must name the device that sent the envelope');
     }
     if (row.newId && row.target) {
+      this.onEnvelopeStored?.(row.target, row.newId);
       this.bus.publish('envelopeStored', row.target, {
         envelopeId: row.newId,
         envelope: {
@@ -168,6 +172,7 @@ export class RetriesService {
       throw new NotFoundError('ResendRequest', `${messageId}/${envelope.deviceId}`);
     }
     if (row.newId) {
+      this.onEnvelopeStored?.(device, row.newId);
       this.bus.publish('envelopeStored', device, {
         envelopeId: row.newId,
         envelope: envelope.ciphertext.length > CARRIED_ENVELOPE_BYTES ? undefined : {

@@ -5,7 +5,7 @@
  * implementation must answer from memory or one Redis round trip, never from the database.
  *
  * LocalDeviceActivity is the one-instance implementation, fed by the inbox stream's open/close and by HTTP
- * queue reads. Across instances (REDIS_URL) the same interface sits in front of Redis (see the push report).
+ * queue reads. Across instances (REDIS_URL) RedisDeviceActivity (redis-device-activity.ts) has the same shape.
  */
 
 export interface DeviceActivity {
@@ -18,15 +18,40 @@ export interface DeviceActivity {
   activeSince?(deviceUuid: string, sinceMs: number): boolean | Promise<boolean>;
 }
 
+/** The side that feeds activity: the inbox stream (open/close) and HTTP queue reads (wired in createServices). */
+export interface DeviceActivityFeed {
+  streamOpened(deviceUuid: string): void;
+  streamClosed(deviceUuid: string): void;
+  /** The device read its queue without a stream (an HTTP fetch, e.g. from a notification extension). */
+  queueRead(deviceUuid: string): void;
+}
+
+/** What the app builds: both sides, and a lifecycle (a no-op for the local one). */
+export interface TrackedDeviceActivity extends DeviceActivity, DeviceActivityFeed {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
 /** How long the time of a device's last activity is remembered: longer than any debounce window. */
 export const ACTIVITY_MEMORY_MS = 15 * 60_000;
 
-export class LocalDeviceActivity implements DeviceActivity {
+export class LocalDeviceActivity implements TrackedDeviceActivity {
   private readonly streams = new Map<string, number>();
   /** Last end of a stream or queue read per device, oldest first (re-inserted on update, pruned from the front). */
   private readonly lastActive = new Map<string, number>();
 
   constructor(private readonly now: () => number = Date.now) {}
+
+  async start(): Promise<void> {}
+
+  async stop(): Promise<void> {
+    this.streams.clear();
+  }
+
+  /** Devices with a live stream in this process. */
+  onlineDevices(): string[] {
+    return [...this.streams.keys()];
+  }
 
   streamOpened(deviceUuid: string): void {
     this.streams.set(deviceUuid, (this.streams.get(deviceUuid) ?? 0) + 1);

@@ -39,6 +39,10 @@ export const DEFAULT_BACKOFF_BASE_MS = 1_000;
 export const DEFAULT_BACKOFF_MAX_MS = 5 * 60_000;
 /** A service asking for a longer pause than this (Retry-After) gets no retry of this push. */
 export const DEFAULT_MAX_RETRY_DELAY_MS = 60 * 60_000;
+/** PUSH_REWAKE_MS: a device that has not woken since its last delivered message push is not pushed again before this. */
+export const DEFAULT_REWAKE_MS = 10 * 60_000;
+/** Devices whose last delivered message push is remembered (the oldest are forgotten first: they may get one more push). */
+const MAX_REMEMBERED_PUSHES = 200_000;
 /** A call push is useless once the ring is over (CALL_RING_TIMEOUT_SECONDS). */
 export const DEFAULT_CALL_TTL_SECONDS = 45;
 
@@ -54,6 +58,12 @@ export interface PushNotifierOptions {
   activity: DeviceActivity;
   /** PUSH_DEBOUNCE_MS */
   debounceMs: number;
+  /**
+   * PUSH_REWAKE_MS (default DEFAULT_REWAKE_MS): after a message push was delivered, the device gets the next one
+   * only once it has been active since (it woke, fetched, and more came), or when this much time has passed (a
+   * safety net for a wake-up lost on the way). 0: a push per debounce window, woken or not.
+   */
+  rewakeMs?: number;
   callTtlSeconds?: number;
   maxQueue?: number;
   concurrency?: number;
@@ -93,6 +103,8 @@ export class PushNotifier {
   private readonly queue = new Map<string, Job>();
   private readonly windows = new Map<string, Window>();
   private readonly retries = new Map<string, NodeJS.Timeout>();
+  /** When each device's last message push was delivered (epoch ms), oldest first. */
+  private readonly lastPushed = new Map<string, number>();
   /** Window closings still deciding (asynchronously) whether to push again. */
   private closing = 0;
   private inFlight = 0;
@@ -282,6 +294,11 @@ export class PushNotifier {
           this.metrics.skipped.inc({ reason: 'online' });
           return;
         }
+        if (!job.urgent && (await this.awaitingWakeUp(job.deviceUuid))) {
+          // its last push is still unanswered: that one makes it fetch everything (the window stays open)
+          this.metrics.skipped.inc({ reason: 'awaiting_wakeup' });
+          return;
+        }
         await this.pushAll(job.deviceUuid, messagesNotification(job.envelopeId, job.urgent, this.now()));
         return;
       }
@@ -302,6 +319,25 @@ export class PushNotifier {
           return;
         }
         await this.attempt(job.target, job.notification, job.attempt);
+    }
+  }
+
+  /** A message push was delivered to the device recently, and it has not been active since. */
+  private async awaitingWakeUp(deviceUuid: string): Promise<boolean> {
+    const last = this.lastPushed.get(deviceUuid);
+    if (last === undefined || this.now() - last >= (this.opts.rewakeMs ?? DEFAULT_REWAKE_MS)) return false;
+    return !(await this.activeSince(deviceUuid, last));
+  }
+
+  private rememberPush(deviceUuid: string): void {
+    const now = this.now();
+    const rewake = this.opts.rewakeMs ?? DEFAULT_REWAKE_MS;
+    if (rewake <= 0) return;
+    this.lastPushed.delete(deviceUuid);
+    this.lastPushed.set(deviceUuid, now);
+    for (const [d, at] of this.lastPushed) {
+      if (now - at < rewake && this.lastPushed.size <= MAX_REMEMBERED_PUSHES) break;
+      this.lastPushed.delete(d);
     }
   }
 
@@ -348,6 +384,7 @@ export class PushNotifier {
     this.metrics.attempts.inc({ kind: target.kind, outcome: outcome.kind });
     switch (outcome.kind) {
       case 'delivered':
+        if (n.type === 'messages') this.rememberPush(target.deviceUuid);
         return;
       case 'gone':
         try {

@@ -51,6 +51,7 @@ export async function createPush(deps: {
     providers,
     activity: deps.activity,
     debounceMs: push.debounceMs,
+    rewakeMs: push.rewakeMs,
     callTtlSeconds: config.callRingTimeoutSeconds,
     log: deps.log,
     metrics: createPushMetrics(deps.registry),

@@ -48,6 +48,11 @@ export type EventBus<T extends TopicMap> = PubSub<T> & {
   ): Repeater<O>;
   /** A command connection to Redis when REDIS_URL is set (shared state such as presence). */
   redis?: Redis;
+  /**
+   * Resolves once both Redis connections are ready (at once without Redis). Subscribe only after it at start-up:
+   * ioredis fails its ready check when a SUBSCRIBE was queued before the connection was up.
+   */
+  ready(): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -103,17 +108,40 @@ export function createEventBus<T extends TopicMap>(redisUrl?: string): EventBus<
     // one listener per open stream of a topic and id: a device with many subscriptions is normal, not a leak
     setMaxListeners(10_000, eventTarget);
     const listen = listenOn(eventTarget);
-    return Object.assign(createPubSub<T>({ eventTarget }), { listen, stream: streamOn<T>(listen), close: async () => {} }) as EventBus<T>;
+    return Object.assign(createPubSub<T>({ eventTarget }), { listen, stream: streamOn<T>(listen), ready: async () => {}, close: async () => {} }) as EventBus<T>;
   }
   const publishClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
   const subscribeClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
-  const eventTarget = createRedisEventTarget({ publishClient, subscribeClient });
+  const redisTarget = createRedisEventTarget({ publishClient, subscribeClient });
+  let closed = false;
+  // publishing as the Redis target does, but a failed PUBLISH (Redis down, or a socket's close handler running
+  // after shutdown closed the connection) is dropped, not an unhandled rejection: events are at most once,
+  // what they announce is durable elsewhere
+  const eventTarget = {
+    addEventListener: redisTarget.addEventListener.bind(redisTarget),
+    removeEventListener: redisTarget.removeEventListener.bind(redisTarget),
+    dispatchEvent(event: Event): boolean {
+      if (closed) return true;
+      const detail = (event as CustomEvent).detail;
+      publishClient.publish(event.type, detail === undefined ? '' : JSON.stringify(detail)).catch(() => {});
+      return true;
+    },
+  } as typeof redisTarget;
   const listen = listenOn(eventTarget);
   return Object.assign(createPubSub<T>({ eventTarget }), {
     listen,
     stream: streamOn<T>(listen),
     redis: publishClient,
+    ready: async () => {
+      await Promise.all(
+        [publishClient, subscribeClient].map((c) => (c.status === 'ready' ? undefined : new Promise<void>((resolve, reject) => {
+          c.once('ready', () => resolve());
+          c.once('end', () => reject(new Error('Redis connection ended before it was ready')));
+        }))),
+      );
+    },
     close: async () => {
+      closed = true;
       publishClient.disconnect();
       subscribeClient.disconnect();
     },

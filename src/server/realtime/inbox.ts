@@ -38,6 +38,8 @@ export interface InboxSignals<E> {
   onControl(deviceUuid: string, listener: (c: { openedStreamId?: string; removed?: boolean }) => void): () => void;
   /** Tells every stream of the device, on every instance, that this one opened. */
   opened(deviceUuid: string, streamId: string): void;
+  /** The stream is live (true, before its first read) or ended (false): device activity for push. Must not throw. */
+  live?(deviceUuid: string, open: boolean): void;
 }
 
 /** Wakes waiters; a waiter armed before a notify() is released by it even if it awaits later. */
@@ -106,6 +108,7 @@ export function inboxStream<E extends { id: string }>(opts: {
       wake.notify();
     });
     signals.opened(deviceUuid, streamId);
+    signals.live?.(deviceUuid, true);
     try {
       /** Ids sent on this stream, most recent SENT_MEMORY of them (an announcement can arrive after its envelope was read). */
       const sent = new Set<string>();
@@ -158,6 +161,7 @@ export function inboxStream<E extends { id: string }>(opts: {
       }
     } finally {
       openStreams--;
+      signals.live?.(deviceUuid, false);
       unlistenStored();
       unlistenControl();
       stop();

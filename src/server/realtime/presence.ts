@@ -11,11 +11,10 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
 const HEARTBEAT_MS = 5_000;
-const PRESENCE_INSTANCE_TTL_MS = 15_000;
-const INSTANCES_KEY = 'presence:instances';
+export const PRESENCE_INSTANCE_TTL_MS = 15_000;
+export const INSTANCES_KEY = 'presence:instances';
 
 export class PresenceTracker {
-  readonly instanceId = randomUUID();
   private readonly local = new Map<string, number>();
   private heartbeat?: NodeJS.Timeout;
 
@@ -23,6 +22,8 @@ export class PresenceTracker {
     /** Announces that a user's presence may have changed (published on the bus). */
     private readonly announce: (userId: string) => void,
     private readonly redis?: Redis,
+    /** This instance's id in `presence:instances` (shared with push's device activity). */
+    readonly instanceId: string = randomUUID(),
   ) {}
 
   private get instanceKey() {

@@ -36,6 +36,7 @@ describe('push configuration', () => {
     const { push } = loadConfig({});
     expect(push).toEqual({
       debounceMs: 3000,
+      rewakeMs: 600_000,
       vapid: undefined,
       vapidSubject: undefined,
       fcm: undefined,
@@ -47,6 +48,7 @@ describe('push configuration', () => {
   it('reads VAPID keys, a service account and an APNs key', () => {
     const { push } = loadConfig({
       PUSH_DEBOUNCE_MS: '1500',
+      PUSH_REWAKE_MS: '60000',
       VAPID_PUBLIC_KEY: vapid.publicKey,
       VAPID_PRIVATE_KEY: vapid.privateKey,
       VAPID_SUBJECT: 'mailto:ops@relay.example',
@@ -56,6 +58,7 @@ describe('push configuration', () => {
       APNS_TEAM_ID: 'DEF123GHIJ',
     });
     expect(push.debounceMs).toBe(1500);
+    expect(push.rewakeMs).toBe(60_000);
     expect(push.vapid).toEqual(vapid);
     expect(push.vapidSubject).toBe('mailto:ops@relay.example');
     expect(push.fcm).toMatchObject({

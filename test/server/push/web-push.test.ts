@@ -80,19 +80,39 @@ describe('Web Push notifications', () => {
     await n.close();
   });
 
-  it('pushes again for an envelope that arrives after the debounce window', async () => {
-    const n = notifier();
-    const { deviceUuid, sub } = await subscribedDevice();
-    n.notifyEnvelope(deviceUuid, '1');
+  it('pushes again after the window for a device that woke since its last push, not for one still asleep', async () => {
+    const activity = new LocalDeviceActivity();
+    const n = notifier(activity);
+    const woke = await subscribedDevice();
+    const asleep = await subscribedDevice();
+    for (const d of [woke, asleep]) n.notifyEnvelope(d.deviceUuid, '1');
     await n.idle();
     await sleep(DEBOUNCE_MS + 50);
-    n.notifyEnvelope(deviceUuid, '2');
+    activity.queueRead(woke.deviceUuid);
+    for (const d of [woke, asleep]) n.notifyEnvelope(d.deviceUuid, '2');
     await n.idle();
-    const pushes = service.pushesFor(sub);
+    const pushes = service.pushesFor(woke.sub);
     expect(pushes).toHaveLength(2);
+    // the first push is still unanswered: it makes the device fetch everything, a second one adds nothing
+    expect(service.pushesFor(asleep.sub)).toHaveLength(1);
+    expect(await n.metrics.skipped.get()).toMatchObject({ values: expect.arrayContaining([expect.objectContaining({ labels: { reason: 'awaiting_wakeup' }, value: 1 })]) });
     // one VAPID JWT per push service origin, reused until near its expiry
     expect(pushes[1].vapid!.exp).toBe(pushes[0].vapid!.exp);
     await n.close();
+  });
+
+  it('pushes a device that never woke again once rewakeMs has passed (or every window with rewakeMs 0)', async () => {
+    for (const rewakeMs of [0, DEBOUNCE_MS]) {
+      const n = notifier(new LocalDeviceActivity(), { rewakeMs });
+      const { deviceUuid, sub } = await subscribedDevice();
+      n.notifyEnvelope(deviceUuid, '1');
+      await n.idle();
+      await sleep(DEBOUNCE_MS + 50);
+      n.notifyEnvelope(deviceUuid, '2');
+      await n.idle();
+      expect(service.pushesFor(sub), `rewakeMs ${rewakeMs}`).toHaveLength(2);
+      await n.close();
+    }
   });
 
   it('sends no push to a device whose inbox stream is open', async () => {
