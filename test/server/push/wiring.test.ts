@@ -8,7 +8,7 @@ import webpush from 'web-push';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/server/config.js';
 import { gql, type Registered, register, startServer, type TestServer, wsClient } from '../harness.js';
-import { collect, directConversation, INBOX, send } from '../realtime-helpers.js';
+import { acceptConversation, collect, directConversation, INBOX, send } from '../realtime-helpers.js';
 import { type ScriptedResponse, type TestSubscription, WebPushService } from './peers/web-push-service.js';
 
 const vapid = webpush.generateVAPIDKeys();
@@ -58,6 +58,8 @@ async function pushableDevice(url: string, from: Registered, script?: ScriptedRe
   const sub = service.subscribe({ script });
   await registerTarget(url, who, sub);
   const conv = await directConversation(url, from, who);
+  // accepted: a call in an unanswered message request rings nobody (and so wakes nobody)
+  await acceptConversation(url, who, conv);
   return { who, sub, conv };
 }
 
