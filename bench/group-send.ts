@@ -16,6 +16,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { buildApp } from '../src/server/app.js';
 import { loadConfig } from '../src/server/config.js';
+import { UNLIMITED_AUTH_ENV } from '../test/server/limits.js';
 import * as P from '../src/protocol/index.js';
 import { createBenchDatabase } from './lib/database.js';
 import { onCleanup, runBenchmark } from './lib/run.js';
@@ -79,15 +80,7 @@ await runBenchmark(async () => {
   const app = await buildApp({
     // one address registers every member: the per-address limits on credential operations are lifted
     config: {
-      ...loadConfig({
-        LOG_LEVEL: 'silent',
-        AUTH_RATE_BURST: '1000000',
-        AUTH_RATE_PER_MINUTE: '1000000',
-        REGISTER_RATE_BURST: '1000000',
-        REGISTER_RATE_PER_HOUR: '1000000',
-        TOKEN_RATE_BURST: '1000000',
-        TOKEN_RATE_PER_MINUTE: '1000000',
-      }),
+      ...loadConfig({ LOG_LEVEL: 'silent', ...UNLIMITED_AUTH_ENV }),
       sendRateBurst: 1e6, sendRatePerSecond: 1e6, messageSweepIntervalMs: 0 },
     databaseUrl: db.url,
   });

@@ -140,12 +140,7 @@ export async function createSenderKeyDistributionMessage(
     const existing = await s.loadSenderKey(sender, dist);
     const current = existing?.currentState();
     if (current) return distributionFor(current, dist);
-    const { chainId, chainKey, signingKey } = newChain(rng);
-    const record = new SenderKeyRecord();
-    record.addState(chainId, 0, chainKey, signingKey.getPublicKey(), signingKey);
-    wipe(chainKey);
-    await s.storeSenderKey(sender, dist, record);
-    return distributionFor(record.currentState()!, dist);
+    return startChain(s, sender, dist, rng);
   });
 }
 
@@ -164,15 +159,23 @@ export async function rotateSenderKey(
   const dist = normalizeUuid(distributionId, 'distributionId');
   const s = checkStore(store);
   const rng = checkOpts(opts);
-  return exclusive(s, sender, dist, async () => {
-    const { chainId, chainKey, signingKey } = newChain(rng);
-    // The old chains' private keys are not kept: nobody else sends from our address.
-    const record = new SenderKeyRecord();
-    record.addState(chainId, 0, chainKey, signingKey.getPublicKey(), signingKey);
-    wipe(chainKey);
-    await s.storeSenderKey(sender, dist, record);
-    return distributionFor(record.currentState()!, dist);
-  });
+  // The old chains' private keys are not kept: nobody else sends from our address.
+  return exclusive(s, sender, dist, () => startChain(s, sender, dist, rng));
+}
+
+/** Replaces our sender key record for the group with one new chain and returns its distribution message. */
+async function startChain(
+  s: SenderKeyStore,
+  sender: ProtocolAddress,
+  dist: string,
+  rng: Rng | undefined,
+): Promise<SenderKeyDistributionMessage> {
+  const { chainId, chainKey, signingKey } = newChain(rng);
+  const record = new SenderKeyRecord();
+  record.addState(chainId, 0, chainKey, signingKey.getPublicKey(), signingKey);
+  wipe(chainKey);
+  await s.storeSenderKey(sender, dist, record);
+  return distributionFor(record.currentState()!, dist);
 }
 
 /** Stores the chain a member distributed (received over a pairwise session from `sender`). */

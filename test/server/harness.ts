@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import { type App, buildApp } from '../../src/server/app.js';
 import { type Config, loadConfig } from '../../src/server/config.js';
 import { testDatabaseUrl } from '../database-url.js';
+import { UNLIMITED_AUTH_ENV } from './limits.js';
 
 export interface TestServer {
   app: App;
@@ -21,20 +22,7 @@ export const onRealPostgres = () => inject('databaseKind') === 'postgresql';
 /** The test servers' METRICS_TOKEN: `GET /metrics` with `Authorization: Bearer METRICS_TOKEN`. */
 export const METRICS_TOKEN = 'test-metrics-token-0123456789';
 
-/**
- * Test servers register many users from one address: the per-address limits on anonymous credential operations
- * are lifted (the tests of those limits set their own, on addresses of their own).
- */
-export const UNLIMITED_AUTH_ENV = {
-  AUTH_RATE_BURST: '1000000',
-  AUTH_RATE_PER_MINUTE: '1000000',
-  REGISTER_RATE_BURST: '1000000',
-  REGISTER_RATE_PER_HOUR: '1000000',
-  TOKEN_RATE_BURST: '1000000',
-  TOKEN_RATE_PER_MINUTE: '1000000',
-  ANON_CONCURRENCY_PER_ADDRESS: '10000',
-  HASH_QUEUE: '100000',
-};
+export { UNLIMITED_AUTH_ENV } from './limits.js';
 
 export async function startServer(overrides: Partial<Config> = {}, databaseUrl = testDatabaseUrl()): Promise<TestServer> {
   const config: Config = {

@@ -1,4 +1,5 @@
 import type { AppModel, Person } from './app-model.js';
+import { go } from './route.js';
 
 /**
  * People for a search term: the user with exactly that username (strangers are found only that way, and
@@ -9,4 +10,11 @@ export async function lookUp(app: AppModel, needle: string, first: number): Prom
   const out = new Map<string, Person>();
   for (const u of [...(exact ? [exact] : []), ...contacts.items]) if (u.id !== app.me.id) out.set(u.id, u);
   return [...out.values()];
+}
+
+/** Opens (creating it if need be) the direct conversation with `p`. */
+export async function openDirect(app: AppModel, p: Person): Promise<void> {
+  const c = await app.client.createDirectConversation(p.id);
+  await app.refresh();
+  go({ name: 'chat', id: c.id });
 }

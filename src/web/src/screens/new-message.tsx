@@ -4,7 +4,7 @@ import { Avatar } from '../components/avatar.js';
 import { Icon } from '../components/icons.js';
 import { Segmented } from '../components/segmented.js';
 import type { AppModel, Person } from '../lib/app-model.js';
-import { lookUp } from '../lib/directory.js';
+import { lookUp, openDirect } from '../lib/directory.js';
 import { go } from '../lib/route.js';
 import { describeError } from '../lib/session.js';
 
@@ -34,9 +34,7 @@ export function NewMessage({ app }: { app: AppModel }) {
   async function start(p: Person) {
     setBusy(true);
     try {
-      const c = await app.client.createDirectConversation(p.id);
-      await app.refresh();
-      go({ name: 'chat', id: c.id });
+      await openDirect(app, p);
     } catch (e) {
       app.notify(describeError(e));
     } finally {

@@ -7,10 +7,10 @@ import { useEffect, useState } from 'preact/hooks';
 import { Avatar } from '../components/avatar.js';
 import { Icon } from '../components/icons.js';
 import type { AppModel, Person } from '../lib/app-model.js';
-import { lookUp } from '../lib/directory.js';
+import { lookUp, openDirect } from '../lib/directory.js';
 import { shortTime } from '../lib/format.js';
 import { useObservable } from '../lib/observable.js';
-import { go, href } from '../lib/route.js';
+import { href } from '../lib/route.js';
 import { describeError } from '../lib/session.js';
 
 const MAX_MESSAGE_HITS = 50;
@@ -56,13 +56,7 @@ export function Search({ app }: { app: AppModel }) {
     : [];
 
   async function openWith(p: Person) {
-    try {
-      const c = await app.client.createDirectConversation(p.id);
-      await app.refresh();
-      go({ name: 'chat', id: c.id });
-    } catch (e) {
-      app.notify(describeError(e));
-    }
+    await openDirect(app, p).catch((e) => app.notify(describeError(e)));
   }
 
   return (
