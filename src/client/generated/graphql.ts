@@ -564,6 +564,69 @@ export type DeviceRefFieldsFragment = { id: string, userId: string | null, devic
 
 export type EnvelopeFieldsFragment = { id: string, messageId: string, conversationId: string, senderUserId: string, senderDeviceId: number, senderDeviceUuid: string, type: number, ciphertext: string, headerType: number | null, header: string | null, createdAt: string, request: boolean, reportingToken: string | null };
 
+type SendRefusalFields_CallSignalTargetError_Fragment = { code: string, message: string };
+
+type SendRefusalFields_DeviceLimitError_Fragment = { code: string, message: string };
+
+type SendRefusalFields_DuplicateKeyIdError_Fragment = { code: string, message: string };
+
+type SendRefusalFields_ForbiddenError_Fragment = { code: string, message: string };
+
+type SendRefusalFields_IllegalCallTransitionError_Fragment = { code: string, message: string };
+
+type SendRefusalFields_InvalidCredentialsError_Fragment = { code: string, message: string };
+
+type SendRefusalFields_InvalidInputError_Fragment = { code: string, message: string };
+
+type SendRefusalFields_InvalidKeyError_Fragment = { code: string, message: string };
+
+type SendRefusalFields_InvalidLinkCodeError_Fragment = { code: string, message: string };
+
+type SendRefusalFields_InvalidReportingTokenError_Fragment = { code: string, message: string };
+
+type SendRefusalFields_InvalidSignatureError_Fragment = { code: string, message: string };
+
+type SendRefusalFields_LimitExceededError_Fragment = { field: string, max: number, actual: number, code: string, message: string };
+
+type SendRefusalFields_MismatchedDevicesError_Fragment = { code: string, message: string, missing: Array<{ id: string, userId: string | null, deviceId: number | null, registrationId: number | null }>, extra: Array<{ id: string, userId: string | null, deviceId: number | null, registrationId: number | null }> };
+
+type SendRefusalFields_NotFoundError_Fragment = { code: string, message: string };
+
+type SendRefusalFields_NotOperatorError_Fragment = { code: string, message: string };
+
+type SendRefusalFields_PushKindUnavailableError_Fragment = { code: string, message: string };
+
+type SendRefusalFields_RateLimitedError_Fragment = { retryAfterSeconds: number, code: string, message: string };
+
+type SendRefusalFields_ServerBusyError_Fragment = { code: string, message: string };
+
+type SendRefusalFields_StaleDevicesError_Fragment = { code: string, message: string, stale: Array<{ id: string, userId: string | null, deviceId: number | null, registrationId: number | null }> };
+
+type SendRefusalFields_UsernameTakenError_Fragment = { code: string, message: string };
+
+export type SendRefusalFieldsFragment =
+  | SendRefusalFields_CallSignalTargetError_Fragment
+  | SendRefusalFields_DeviceLimitError_Fragment
+  | SendRefusalFields_DuplicateKeyIdError_Fragment
+  | SendRefusalFields_ForbiddenError_Fragment
+  | SendRefusalFields_IllegalCallTransitionError_Fragment
+  | SendRefusalFields_InvalidCredentialsError_Fragment
+  | SendRefusalFields_InvalidInputError_Fragment
+  | SendRefusalFields_InvalidKeyError_Fragment
+  | SendRefusalFields_InvalidLinkCodeError_Fragment
+  | SendRefusalFields_InvalidReportingTokenError_Fragment
+  | SendRefusalFields_InvalidSignatureError_Fragment
+  | SendRefusalFields_LimitExceededError_Fragment
+  | SendRefusalFields_MismatchedDevicesError_Fragment
+  | SendRefusalFields_NotFoundError_Fragment
+  | SendRefusalFields_NotOperatorError_Fragment
+  | SendRefusalFields_PushKindUnavailableError_Fragment
+  | SendRefusalFields_RateLimitedError_Fragment
+  | SendRefusalFields_ServerBusyError_Fragment
+  | SendRefusalFields_StaleDevicesError_Fragment
+  | SendRefusalFields_UsernameTakenError_Fragment
+;
+
 export type SendMessageMutationVariables = Exact<{
   input: SendMessageInput;
 }>;
@@ -571,11 +634,11 @@ export type SendMessageMutationVariables = Exact<{
 
 export type SendMessageMutation = { sendMessage:
     | { __typename: 'InvalidInputError', code: string, message: string }
-    | { __typename: 'LimitExceededError', code: string, message: string, field: string, max: number, actual: number }
+    | { __typename: 'LimitExceededError', field: string, max: number, actual: number, code: string, message: string }
     | { __typename: 'Message', id: string, conversationId: string, senderUserId: string, senderDeviceId: number, clientMessageId: string, contentType: ContentType, replyToId: string | null, expiresAt: string | null, createdAt: string, deleted: boolean, status: MessageStatus | null, receipts: Array<{ userId: string, deliveredAt: string | null, readAt: string | null }>, reactions: Array<{ userId: string, emoji: string, createdAt: string }> }
     | { __typename: 'MismatchedDevicesError', code: string, message: string, missing: Array<{ id: string, userId: string | null, deviceId: number | null, registrationId: number | null }>, extra: Array<{ id: string, userId: string | null, deviceId: number | null, registrationId: number | null }> }
     | { __typename: 'NotFoundError', code: string, message: string }
-    | { __typename: 'RateLimitedError', code: string, message: string, retryAfterSeconds: number }
+    | { __typename: 'RateLimitedError', retryAfterSeconds: number, code: string, message: string }
     | { __typename: 'StaleDevicesError', code: string, message: string, stale: Array<{ id: string, userId: string | null, deviceId: number | null, registrationId: number | null }> }
    };
 
@@ -586,11 +649,11 @@ export type SendGroupMessageMutationVariables = Exact<{
 
 export type SendGroupMessageMutation = { sendGroupMessage:
     | { __typename: 'InvalidInputError', code: string, message: string }
-    | { __typename: 'LimitExceededError', code: string, message: string, field: string, max: number, actual: number }
+    | { __typename: 'LimitExceededError', field: string, max: number, actual: number, code: string, message: string }
     | { __typename: 'Message', id: string, conversationId: string, senderUserId: string, senderDeviceId: number, clientMessageId: string, contentType: ContentType, replyToId: string | null, expiresAt: string | null, createdAt: string, deleted: boolean, status: MessageStatus | null, receipts: Array<{ userId: string, deliveredAt: string | null, readAt: string | null }>, reactions: Array<{ userId: string, emoji: string, createdAt: string }> }
     | { __typename: 'MismatchedDevicesError', code: string, message: string, missing: Array<{ id: string, userId: string | null, deviceId: number | null, registrationId: number | null }>, extra: Array<{ id: string, userId: string | null, deviceId: number | null, registrationId: number | null }> }
     | { __typename: 'NotFoundError', code: string, message: string }
-    | { __typename: 'RateLimitedError', code: string, message: string, retryAfterSeconds: number }
+    | { __typename: 'RateLimitedError', retryAfterSeconds: number, code: string, message: string }
     | { __typename: 'StaleDevicesError', code: string, message: string, stale: Array<{ id: string, userId: string | null, deviceId: number | null, registrationId: number | null }> }
    };
 
@@ -745,6 +808,8 @@ export type PresenceChangesSubscription = { presence: { userId: string, online: 
 export type UserFieldsFragment = { id: string, username: string, displayName: string, avatarUrl: string | null };
 
 export type TrustEventFieldsFragment = { kind: TrustEventKind, userId: string | null, conversationId: string | null, action: MessageRequestAction | null, discoverable: boolean | null };
+
+export type BlockListFieldsFragment = { users: Array<{ userId: string, blockedAt: string }> };
 
 export type BlockedUsersQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -1028,14 +1093,6 @@ export const MessageFieldsFragmentDoc = new TypedDocumentString(`
   }
 }
     `, {"fragmentName":"MessageFields"}) as unknown as TypedDocumentString<MessageFieldsFragment, unknown>;
-export const DeviceRefFieldsFragmentDoc = new TypedDocumentString(`
-    fragment DeviceRefFields on DeviceRef {
-  id
-  userId
-  deviceId
-  registrationId
-}
-    `, {"fragmentName":"DeviceRefFields"}) as unknown as TypedDocumentString<DeviceRefFieldsFragment, unknown>;
 export const EnvelopeFieldsFragmentDoc = new TypedDocumentString(`
     fragment EnvelopeFields on Envelope {
   id
@@ -1053,6 +1110,46 @@ export const EnvelopeFieldsFragmentDoc = new TypedDocumentString(`
   reportingToken
 }
     `, {"fragmentName":"EnvelopeFields"}) as unknown as TypedDocumentString<EnvelopeFieldsFragment, unknown>;
+export const DeviceRefFieldsFragmentDoc = new TypedDocumentString(`
+    fragment DeviceRefFields on DeviceRef {
+  id
+  userId
+  deviceId
+  registrationId
+}
+    `, {"fragmentName":"DeviceRefFields"}) as unknown as TypedDocumentString<DeviceRefFieldsFragment, unknown>;
+export const SendRefusalFieldsFragmentDoc = new TypedDocumentString(`
+    fragment SendRefusalFields on Error {
+  code
+  message
+  ... on MismatchedDevicesError {
+    missing {
+      ...DeviceRefFields
+    }
+    extra {
+      ...DeviceRefFields
+    }
+  }
+  ... on StaleDevicesError {
+    stale {
+      ...DeviceRefFields
+    }
+  }
+  ... on RateLimitedError {
+    retryAfterSeconds
+  }
+  ... on LimitExceededError {
+    field
+    max
+    actual
+  }
+}
+    fragment DeviceRefFields on DeviceRef {
+  id
+  userId
+  deviceId
+  registrationId
+}`, {"fragmentName":"SendRefusalFields"}) as unknown as TypedDocumentString<SendRefusalFieldsFragment, unknown>;
 export const PushTargetFieldsFragmentDoc = new TypedDocumentString(`
     fragment PushTargetFields on PushTarget {
   id
@@ -1079,6 +1176,14 @@ export const TrustEventFieldsFragmentDoc = new TypedDocumentString(`
   discoverable
 }
     `, {"fragmentName":"TrustEventFields"}) as unknown as TypedDocumentString<TrustEventFieldsFragment, unknown>;
+export const BlockListFieldsFragmentDoc = new TypedDocumentString(`
+    fragment BlockListFields on BlockList {
+  users {
+    userId
+    blockedAt
+  }
+}
+    `, {"fragmentName":"BlockListFields"}) as unknown as TypedDocumentString<BlockListFieldsFragment, unknown>;
 export const RegisterDocument = new TypedDocumentString(`
     mutation Register($input: RegisterInput!) {
   register(input: $input) {
@@ -2079,31 +2184,7 @@ export const SendMessageDocument = new TypedDocumentString(`
     ... on Message {
       ...MessageFields
     }
-    ... on Error {
-      code
-      message
-    }
-    ... on MismatchedDevicesError {
-      missing {
-        ...DeviceRefFields
-      }
-      extra {
-        ...DeviceRefFields
-      }
-    }
-    ... on StaleDevicesError {
-      stale {
-        ...DeviceRefFields
-      }
-    }
-    ... on RateLimitedError {
-      retryAfterSeconds
-    }
-    ... on LimitExceededError {
-      field
-      max
-      actual
-    }
+    ...SendRefusalFields
   }
 }
     fragment MessageFields on Message {
@@ -2134,6 +2215,31 @@ fragment DeviceRefFields on DeviceRef {
   userId
   deviceId
   registrationId
+}
+fragment SendRefusalFields on Error {
+  code
+  message
+  ... on MismatchedDevicesError {
+    missing {
+      ...DeviceRefFields
+    }
+    extra {
+      ...DeviceRefFields
+    }
+  }
+  ... on StaleDevicesError {
+    stale {
+      ...DeviceRefFields
+    }
+  }
+  ... on RateLimitedError {
+    retryAfterSeconds
+  }
+  ... on LimitExceededError {
+    field
+    max
+    actual
+  }
 }`) as unknown as TypedDocumentString<SendMessageMutation, SendMessageMutationVariables>;
 export const SendGroupMessageDocument = new TypedDocumentString(`
     mutation SendGroupMessage($input: SendGroupMessageInput!) {
@@ -2142,31 +2248,7 @@ export const SendGroupMessageDocument = new TypedDocumentString(`
     ... on Message {
       ...MessageFields
     }
-    ... on Error {
-      code
-      message
-    }
-    ... on MismatchedDevicesError {
-      missing {
-        ...DeviceRefFields
-      }
-      extra {
-        ...DeviceRefFields
-      }
-    }
-    ... on StaleDevicesError {
-      stale {
-        ...DeviceRefFields
-      }
-    }
-    ... on RateLimitedError {
-      retryAfterSeconds
-    }
-    ... on LimitExceededError {
-      field
-      max
-      actual
-    }
+    ...SendRefusalFields
   }
 }
     fragment MessageFields on Message {
@@ -2197,6 +2279,31 @@ fragment DeviceRefFields on DeviceRef {
   userId
   deviceId
   registrationId
+}
+fragment SendRefusalFields on Error {
+  code
+  message
+  ... on MismatchedDevicesError {
+    missing {
+      ...DeviceRefFields
+    }
+    extra {
+      ...DeviceRefFields
+    }
+  }
+  ... on StaleDevicesError {
+    stale {
+      ...DeviceRefFields
+    }
+  }
+  ... on RateLimitedError {
+    retryAfterSeconds
+  }
+  ... on LimitExceededError {
+    field
+    max
+    actual
+  }
 }`) as unknown as TypedDocumentString<SendGroupMessageMutation, SendGroupMessageMutationVariables>;
 export const PendingEnvelopesDocument = new TypedDocumentString(`
     query PendingEnvelopes($first: Int, $after: ID) {
@@ -2575,10 +2682,7 @@ export const BlockUserDocument = new TypedDocumentString(`
   blockUser(userId: $userId) {
     __typename
     ... on BlockList {
-      users {
-        userId
-        blockedAt
-      }
+      ...BlockListFields
     }
     ... on Error {
       code
@@ -2586,16 +2690,18 @@ export const BlockUserDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<BlockUserMutation, BlockUserMutationVariables>;
+    fragment BlockListFields on BlockList {
+  users {
+    userId
+    blockedAt
+  }
+}`) as unknown as TypedDocumentString<BlockUserMutation, BlockUserMutationVariables>;
 export const UnblockUserDocument = new TypedDocumentString(`
     mutation UnblockUser($userId: ID!) {
   unblockUser(userId: $userId) {
     __typename
     ... on BlockList {
-      users {
-        userId
-        blockedAt
-      }
+      ...BlockListFields
     }
     ... on Error {
       code
@@ -2603,7 +2709,12 @@ export const UnblockUserDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<UnblockUserMutation, UnblockUserMutationVariables>;
+    fragment BlockListFields on BlockList {
+  users {
+    userId
+    blockedAt
+  }
+}`) as unknown as TypedDocumentString<UnblockUserMutation, UnblockUserMutationVariables>;
 export const RespondToMessageRequestDocument = new TypedDocumentString(`
     mutation RespondToMessageRequest($conversationId: ID!, $action: MessageRequestAction!, $reportingTokens: [String!]) {
   respondToMessageRequest(

@@ -128,7 +128,13 @@ export class CallsService {
     if (!CALL_MEDIA.includes(media)) throw new InvalidInputError('media', `expected one of ${CALL_MEDIA.join(', ')}`);
     await this.conversations.requireMember(conversationId, auth.userId);
     const id = randomUUID();
-    const outcome = await this.knex.transaction(async (trx) => {
+    const users = await this.knex.transaction(async (trx) => {
+      const others = await queryOne<{ n: number }>(trx, 'select count(*)::int as n from conversation_members where conversation_id = ? and user_id <> ?', [
+        conversationId,
+        auth.userId,
+      ]);
+      // a conversation with nobody else in it (e.g. a group everyone else left): nothing to ring
+      if (!others?.n) throw new InvalidInputError('conversationId', 'nobody else is in this conversation');
       await query(trx, `insert into calls (id, conversation_id, caller_user_id, caller_device_uuid, media, status) values (?, ?, ?, ?, ?, 'RINGING')`, [
         id,
         conversationId,
@@ -138,7 +144,7 @@ export class CallsService {
       ]);
       // members who blocked the caller, or have not accepted the conversation (a message request), are not rung
       // and never hear of the call: to the caller it rings unanswered until it is missed (docs/trust.md)
-      const rung = await query<{ userId: string }>(
+      return query<{ userId: string }>(
         trx,
         `insert into call_participants (call_id, user_id, state, started_at, device_uuid, joined_at)
          select c.id, cm.user_id, case when cm.user_id = c.caller_user_id then 'JOINED' else 'RINGING' end, c.started_at,
@@ -150,18 +156,7 @@ export class CallsService {
          returning user_id as "userId"`,
         [id],
       );
-      const others = await queryOne<{ n: number }>(trx, 'select count(*)::int as n from conversation_members where conversation_id = ? and user_id <> ?', [
-        conversationId,
-        auth.userId,
-      ]);
-      return { rung, others: others?.n ?? 0 };
     });
-    const users = outcome.rung;
-    if (outcome.others === 0) {
-      // a conversation with nobody else in it (e.g. a group everyone else left): nothing to ring
-      await query(this.knex, 'delete from calls where id = ?', [id]);
-      throw new InvalidInputError('conversationId', 'nobody else is in this conversation');
-    }
     this.publish(
       id,
       users.map((u) => u.userId),

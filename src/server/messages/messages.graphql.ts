@@ -219,19 +219,27 @@ builder.queryFields((t) => ({
   }),
 }));
 
+/** What a send can be refused with (sendMessage and sendGroupMessage alike). */
+const SEND_ERRORS = [MismatchedDevicesError, StaleDevicesError, LimitExceededError, RateLimitedError, NotFoundError, InvalidInputError];
+
+/** The fields both sends share, from GraphQL ids to the service's strings. */
+function sendCommon(input: { conversationId: string | number; replyTo?: string | number | null; attachmentIds?: readonly (string | number)[] | null }) {
+  return {
+    conversationId: String(input.conversationId),
+    replyTo: input.replyTo == null ? null : String(input.replyTo),
+    attachmentIds: input.attachmentIds?.map(String),
+  };
+}
+
 builder.mutationFields((t) => ({
   sendMessage: t.field({
     type: MessageRef,
-    errors: {
-      types: [MismatchedDevicesError, StaleDevicesError, LimitExceededError, RateLimitedError, NotFoundError, InvalidInputError],
-    },
+    errors: { types: SEND_ERRORS },
     args: { input: t.arg({ type: SendMessageInput, required: true }) },
     resolve: (_r, { input }, ctx) =>
       ctx.services.messages.send(requireAuth(ctx), {
         ...input,
-        conversationId: String(input.conversationId),
-        replyTo: input.replyTo == null ? null : String(input.replyTo),
-        attachmentIds: input.attachmentIds?.map(String),
+        ...sendCommon(input),
         envelopes: input.envelopes.map((e) => ({ ...e, deviceId: String(e.deviceId) })),
       }),
   }),
@@ -240,16 +248,12 @@ builder.mutationFields((t) => ({
     description:
       'A multi-recipient send (a Sender Keys group message): one shared ciphertext, stored once and queued for every recipient device with its optional header. ' +
       'The same device-set checks, idempotency, rate limit and blocking rules as sendMessage, all or nothing.',
-    errors: {
-      types: [MismatchedDevicesError, StaleDevicesError, LimitExceededError, RateLimitedError, NotFoundError, InvalidInputError],
-    },
+    errors: { types: SEND_ERRORS },
     args: { input: t.arg({ type: SendGroupMessageInput, required: true }) },
     resolve: (_r, { input }, ctx) =>
       ctx.services.messages.sendGroup(requireAuth(ctx), {
         ...input,
-        conversationId: String(input.conversationId),
-        replyTo: input.replyTo == null ? null : String(input.replyTo),
-        attachmentIds: input.attachmentIds?.map(String),
+        ...sendCommon(input),
         recipients: input.recipients.map((r) => ({ ...r, deviceId: String(r.deviceId) })),
       }),
   }),
