@@ -1,10 +1,13 @@
 /**
- * This server as the benchmarks run it: spawned from src/server/main.ts on a benchmark database, and a
+ * This server as the benchmarks run it: as `npm start` runs it (the esbuild bundle of src/server/main.ts on
+ * plain node, built once per benchmark process; BENCH_SERVER=tsx runs the sources through tsx instead) on a
+ * benchmark database, and a
  * population of users, devices and direct conversations seeded with SQL, with access tokens minted with
  * the server's JWT secret (HS256, the claims src/server/accounts/auth.ts issues). Seeding skips
  * registration (scrypt) and conversation set-up on purpose: the benchmarks measure the relay path, and
  * `bench:abuse` measures registration under load separately.
  */
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type pg from 'pg';
@@ -28,8 +31,21 @@ export function relayEnv(databaseUrl: string, overrides: Record<string, string> 
   };
 }
 
-export function spawnRelay(databaseUrl: string, overrides: Record<string, string> = {}, name = 'server (src/server/main.ts)'): Promise<Child> {
-  return spawnChild({ name, script: 'src/server/main.ts', env: relayEnv(databaseUrl, overrides) });
+let bundled = false;
+
+/** Builds src/server/dist/main.mjs as `npm start` does (`npm run build:server`), once per process. */
+function serverBundle(): string {
+  if (!bundled) {
+    execFileSync('npm', ['run', '-s', 'build:server'], { stdio: 'inherit' });
+    bundled = true;
+  }
+  return 'src/server/dist/main.mjs';
+}
+
+export function spawnRelay(databaseUrl: string, overrides: Record<string, string> = {}, name = 'server (npm start)'): Promise<Child> {
+  const env = relayEnv(databaseUrl, overrides);
+  if (process.env.BENCH_SERVER === 'tsx') return spawnChild({ name: `${name} through tsx`, script: 'src/server/main.ts', env });
+  return spawnChild({ name, script: serverBundle(), env, tsx: false });
 }
 
 export interface Population {

@@ -5,10 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import { getIntrospectionQuery } from 'graphql';
+import { getIntrospectionQuery, getOperationAST, getVariableValues, parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { fakeIdentityKey, gql, register, type Registered, startServer, type TestServer, uniqueName } from './harness.js';
+import { schema } from '../../src/server/graphql/schema.js';
+import { fakeIdentityKey, gql, register, type Registered, startServer, type TestServer, uniqueName, wsClient, wsQuery } from './harness.js';
 import { directConversation } from './realtime-helpers.js';
 
 let s: TestServer;
@@ -107,6 +108,49 @@ describe('strings that PostgreSQL cannot store unchanged (NUL, lone surrogates) 
     for (const r of [first, second]) {
       expectTyped(r, 'surrogate cmid');
       expect(r.data?.sendMessage?.__typename ?? r.errors?.[0]?.extensions?.code).not.toBe('Message');
+    }
+  });
+});
+
+describe('refused variables: HTTP 400 and a stable code on every executor and transport, in graphql-js words', () => {
+  // sendMessage and acknowledgeEnvelopes run compiled (graphql/compiled.ts), conversation on graphql-js
+  const SEND_BACK = `mutation($input: SendMessageInput!) { sendMessage(input: $input) { __typename } }`;
+  const ACK_BACK = `mutation($ids: [ID!]!) { acknowledgeEnvelopes(ids: $ids) { __typename } }`;
+  const CONV = `query($id: ID!) { conversation(id: $id) { __typename } }`;
+  const envelope = (over: object = {}) => ({ deviceId: b.deviceUuid, type: 2, ciphertext: 'AAAA', ...over });
+  const input = (over: object = {}) => ({ conversationId: conv, clientMessageId: randomUUID(), contentType: 'TEXT', envelopes: [envelope()], ...over });
+  const cases: [string, string, () => Record<string, unknown>, string][] = [
+    ['a ciphertext that is not base64', SEND_BACK, () => ({ input: input({ envelopes: [envelope({ ciphertext: '%%%' })] }) }), 'INVALID_INPUT'],
+    ['an envelope type that is a string', SEND_BACK, () => ({ input: input({ envelopes: [envelope({ type: 'x' })] }) }), 'BAD_USER_INPUT'],
+    ['an envelope type that is a fraction', SEND_BACK, () => ({ input: input({ envelopes: [envelope({ type: 2.5 })] }) }), 'BAD_USER_INPUT'],
+    ['required fields left out', SEND_BACK, () => ({ input: { conversationId: conv } }), 'BAD_USER_INPUT'],
+    ['a field the input does not have', SEND_BACK, () => ({ input: input({ bogus: 1 }) }), 'BAD_USER_INPUT'],
+    ['a content type not in the enum', SEND_BACK, () => ({ input: input({ contentType: 'NOPE' }) }), 'BAD_USER_INPUT'],
+    ['a null input', SEND_BACK, () => ({ input: null }), 'BAD_USER_INPUT'],
+    ['no variables at all', SEND_BACK, () => ({}), 'BAD_USER_INPUT'],
+    ['a null envelope in the list', SEND_BACK, () => ({ input: input({ envelopes: [null] }) }), 'BAD_USER_INPUT'],
+    ['an expiry beyond a 32-bit int', SEND_BACK, () => ({ input: input({ expiresIn: 1e12 }) }), 'BAD_USER_INPUT'],
+    ['an envelope id that is an object', ACK_BACK, () => ({ ids: [{}] }), 'BAD_USER_INPUT'],
+    ['envelope ids that are a boolean', ACK_BACK, () => ({ ids: true }), 'BAD_USER_INPUT'],
+    ['a conversation id that is an object', CONV, () => ({ id: {} }), 'BAD_USER_INPUT'],
+  ];
+  it.each(cases)('%s', async (_label, query, variables, code) => {
+    const vars = variables();
+    const doc = parse(query);
+    const expected = getVariableValues(schema, getOperationAST(doc)!.variableDefinitions ?? [], vars).errors?.map((e) => e.message);
+    expect(expected?.length).toBeGreaterThan(0);
+    const overHttp = await gql(s.url, query, vars, a.token);
+    expect(overHttp.status).toBe(400);
+    expect(overHttp.data ?? undefined).toBeUndefined();
+    expect(overHttp.errors?.map((e: { message: string }) => e.message)).toEqual(expected);
+    expect(overHttp.errors?.map((e: { extensions?: { code?: string } }) => e.extensions?.code)).toEqual(expected!.map(() => code));
+    const ws = wsClient(s.wsUrl, a.token);
+    try {
+      const overWs = await wsQuery(ws, query, vars);
+      expect(overWs.errors?.map((e: { message: string }) => e.message)).toEqual(expected);
+      expect(overWs.errors?.map((e: { extensions?: { code?: string } }) => e.extensions?.code)).toEqual(expected!.map(() => code));
+    } finally {
+      await ws.dispose();
     }
   });
 });

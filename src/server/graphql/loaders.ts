@@ -18,13 +18,22 @@ export interface Loaders {
   blockRelations: DataLoader<string, Set<string>>;
 }
 
+/**
+ * Each loader is made when an operation first asks for it: most operations (a send, an acknowledgement, an
+ * inbox subscription that lives as long as its socket) never do, and pay nothing for the five.
+ */
 export function createLoaders(services: Services): Loaders {
   const opts = { cache: false };
-  return {
-    user: new DataLoader((ids) => services.accounts.usersByIds(ids), opts),
-    devicesOfUser: new DataLoader((ids) => services.accounts.devicesOfUsers(ids), opts),
-    conversationParticipants: new DataLoader((ids) => services.conversations.participantsOf(ids), opts),
-    callParticipants: new DataLoader((ids) => services.calls.participantsOf(ids), opts),
-    blockRelations: new DataLoader((ids) => Promise.all(ids.map((id) => services.blocks.relationsOf(id))), opts),
-  };
+  const made: Partial<Loaders> = {};
+  const lazy = <K extends keyof Loaders>(key: K, make: () => Loaders[K]) => ({
+    get: () => (made[key] ??= make()),
+    enumerable: true,
+  });
+  return Object.defineProperties({} as Loaders, {
+    user: lazy('user', () => new DataLoader((ids: readonly string[]) => services.accounts.usersByIds(ids), opts)),
+    devicesOfUser: lazy('devicesOfUser', () => new DataLoader((ids: readonly string[]) => services.accounts.devicesOfUsers(ids), opts)),
+    conversationParticipants: lazy('conversationParticipants', () => new DataLoader((ids: readonly string[]) => services.conversations.participantsOf(ids), opts)),
+    callParticipants: lazy('callParticipants', () => new DataLoader((ids: readonly string[]) => services.calls.participantsOf(ids), opts)),
+    blockRelations: lazy('blockRelations', () => new DataLoader((ids: readonly string[]) => Promise.all(ids.map((id) => services.blocks.relationsOf(id))), opts)),
+  });
 }

@@ -5,6 +5,7 @@
  * removing a device (on any instance, through the bus) closes its sockets with 4403 at once.
  */
 import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { type ExecutionArgs, GraphQLError } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -22,6 +23,23 @@ export interface GraphQLWs {
   close(): Promise<void>;
 }
 
+function coalesceWrites(ws: WebSocket, tcp: Duplex): void {
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    tcp.uncork();
+  };
+  const send = ws.send.bind(ws) as (...args: unknown[]) => void;
+  ws.send = ((...args: unknown[]) => {
+    if (!corked && !tcp.destroyed) {
+      corked = true;
+      tcp.cork();
+      process.nextTick(uncork);
+    }
+    send(...args);
+  }) as typeof ws.send;
+}
+
 function asGraphQLErrors(err: unknown): GraphQLError[] {
   return [err instanceof GraphQLError ? err : new GraphQLError(String((err as Error).message))];
 }
@@ -29,6 +47,10 @@ function asGraphQLErrors(err: unknown): GraphQLError[] {
 export function attachGraphQLWs(server: Server, yoga: GraphQLServer, services: Services): GraphQLWs {
   const { accounts, presence, metrics, bus, config } = services;
   const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: config.maxBodyBytes });
+  // Frames written to one socket in the same turn of the event loop (a mutation's `next` and `complete`, an
+  // envelope beside an acknowledgement's result) leave in one write: the TCP socket is corked at the first
+  // and uncorked once the turn's callbacks ran, one system call instead of one per frame.
+  wss.on('connection', (ws, request) => coalesceWrites(ws, request.socket));
   /** Open sockets by device, so a removed device can be cut off at once. */
   const socketsByDevice = new Map<string, Set<WebSocket>>();
 

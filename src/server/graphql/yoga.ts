@@ -14,6 +14,7 @@ import type { AuthDevice } from '../kernel/auth.js';
 import type { Services } from '../services.js';
 import { authPlugin } from './auth-plugin.js';
 import { resolvedErrorListeners } from './builder.js';
+import { compiledHotOperations } from './compiled.js';
 import type { Context } from './context.js';
 import { domainErrorOf, domainGraphQLError, unauthenticated } from './errors.js';
 import { createLoaders } from './loaders.js';
@@ -69,7 +70,21 @@ export function createGraphQLServer(services: Services): GraphQLServer & { dispo
     maskedErrors: {
       maskError(error, message, isDev) {
         const domain = domainErrorOf(error);
-        if (domain) return domainGraphQLError(domain, error instanceof GraphQLError ? error : undefined);
+        if (domain) {
+          const at = error instanceof GraphQLError ? error : undefined;
+          const mapped = domainGraphQLError(domain, at);
+          // refused before any field ran (a scalar of the variables): the request is bad, HTTP 400 as graphql-js's own refusals
+          if (at && !at.path) (mapped.extensions as Record<string, unknown>).http = { status: 400 };
+          return mapped;
+        }
+        // an error of the request itself (no field ran: its variables were refused) is a 400 with a stable code, also
+        // where graphql-js gives it none
+        if (error instanceof GraphQLError && !error.path && (!error.originalError || error.originalError instanceof GraphQLError)) {
+          const ext = error.extensions as { code?: unknown; http?: unknown };
+          if (ext.code === undefined || ext.http === undefined) {
+            return new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...ext, code: ext.code ?? 'BAD_USER_INPUT', http: ext.http ?? { status: 400 } } });
+          }
+        }
         if (!(error instanceof GraphQLError) || (error.originalError && !(error.originalError instanceof GraphQLError))) {
           log.error({ err: (error as GraphQLError).originalError ?? error }, 'unexpected error');
         }
@@ -116,6 +131,7 @@ export function createGraphQLServer(services: Services): GraphQLServer & { dispo
         },
       },
       authPlugin(),
+      compiledHotOperations(),
       {
         onExecute: ({ args }: { args: ExecutionArgs }) => {
           metrics.requests.inc({ transport: (args.contextValue as Context).transport, type: 'execute' });

@@ -1,0 +1,94 @@
+/**
+ * Compiled execution (graphql-jit) for the relay's hot operations: `sendMessage`, `sendGroupMessage`,
+ * `acknowledgeEnvelopes` and the `inbox` subscription, whose events are each one execution. A document whose
+ * root fields are all hot (and whose arguments are all variables, as the SDK's are) is compiled once (cached by its parsed document, which yoga's parser cache keeps
+ * per query text) into a function that coerces its variables, runs the resolvers and completes the
+ * result without walking the document again; every other operation runs on graphql-js as before. The
+ * envelop hooks around execution (authentication, error masking, metrics) apply to both alike.
+ *
+ * One difference is mended here: when variables are refused, graphql-jit's messages name its own internal
+ * variables and lose a scalar's explanation, so the refusal is recomputed with graphql-js (only on that
+ * path), and a client sees the same message on either executor.
+ */
+import { type DocumentNode, type ExecutionArgs, type ExecutionResult, getOperationAST, getVariableValues, Kind, visit } from 'graphql';
+import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
+import { makeExecute, makeSubscribe, type Plugin } from 'graphql-yoga';
+
+/** Root fields whose operations are compiled: one or more executions per relayed message. */
+export const HOT_ROOT_FIELDS: ReadonlySet<string> = new Set(['sendMessage', 'sendGroupMessage', 'acknowledgeEnvelopes', 'inbox']);
+
+type Entry = { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown } | null;
+
+/**
+ * Hot: every root field is a hot one, and every argument anywhere in the document is a variable. (graphql-jit
+ * copies literal argument values into plain objects, which turns a custom scalar's value, the Uint8Array
+ * of an inline `Bytes` literal, into something else: a document with literals runs on graphql-js.)
+ */
+function isHot(document: DocumentNode, operationName?: string | null): boolean {
+  const op = getOperationAST(document, operationName ?? undefined);
+  if (!op || op.selectionSet.selections.length === 0) return false;
+  if (!op.selectionSet.selections.every((s) => s.kind === Kind.FIELD && !s.directives?.length && HOT_ROOT_FIELDS.has(s.name.value))) return false;
+  let literal = false;
+  visit(document, {
+    Argument(node) {
+      if (node.value.kind !== Kind.VARIABLE) literal = true;
+    },
+  });
+  return !literal;
+}
+
+/** graphql-js's own refusal of these variables (undefined: it accepts them). */
+function variableRefusal(args: ExecutionArgs): ExecutionResult | undefined {
+  const op = getOperationAST(args.document, args.operationName ?? undefined);
+  if (!op) return undefined;
+  const coerced = getVariableValues(args.schema, op.variableDefinitions ?? [], args.variableValues ?? {});
+  return coerced.errors ? { errors: coerced.errors } : undefined;
+}
+
+/** A refusal before any field ran (no data, no error with a path) is of the variables: said as graphql-js says it. */
+function mended(args: ExecutionArgs, result: unknown): unknown {
+  const r = result as ExecutionResult;
+  if (r && typeof r === 'object' && 'errors' in r && !r.data && r.errors?.length && !r.errors.some((e) => e.path)) return variableRefusal(args) ?? r;
+  return result;
+}
+
+export function compiledHotOperations(): Plugin {
+  /** By document, then operation name: the compiled operation, or null for one that is not hot (or does not compile). */
+  const cache = new WeakMap<DocumentNode, Map<string, Entry>>();
+
+  function entryFor(args: ExecutionArgs): Entry {
+    let byName = cache.get(args.document);
+    if (!byName) cache.set(args.document, (byName = new Map()));
+    const name = args.operationName ?? '';
+    let entry = byName.get(name);
+    if (entry === undefined) {
+      entry = null;
+      if (isHot(args.document, args.operationName)) {
+        const compiled = compileQuery(args.schema, args.document, args.operationName ?? undefined);
+        if (isCompiledQuery(compiled)) {
+          const runCompiled = (a: ExecutionArgs) => run(a, compiled);
+          entry = { execute: makeExecute(runCompiled as never), subscribe: makeSubscribe(runCompiled as never) };
+        }
+      }
+      byName.set(name, entry);
+    }
+    return entry;
+  }
+
+  function run(args: ExecutionArgs, compiled: CompiledQuery): unknown {
+    const fn = compiled.subscribe ?? compiled.query;
+    const out = fn(args.rootValue, args.contextValue, args.variableValues) as unknown;
+    return out instanceof Promise ? out.then((r) => mended(args, r)) : mended(args, out);
+  }
+
+  return {
+    onExecute({ args, setExecuteFn }) {
+      const entry = entryFor(args);
+      if (entry) setExecuteFn(entry.execute as never);
+    },
+    onSubscribe({ args, setSubscribeFn }) {
+      const entry = entryFor(args);
+      if (entry) setSubscribeFn(entry.subscribe as never);
+    },
+  };
+}
