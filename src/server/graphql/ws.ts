@@ -11,12 +11,14 @@ import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { AuthDevice } from '../kernel/auth.js';
+import { clientAddress } from '../http/client-address.js';
 import type { Services } from '../services.js';
 import { unauthenticated } from './errors.js';
 import { schema } from './schema.js';
 import { BEARER, type GraphQLServer } from './yoga.js';
 
-type WsExtra = { socket: WebSocket; request: IncomingMessage; auth?: AuthDevice };
+/** `request` is dropped once the socket is authenticated: an open socket keeps only what its operations use. */
+type WsExtra = { socket: WebSocket; request?: IncomingMessage; auth?: AuthDevice; address?: string };
 
 export interface GraphQLWs {
   /** Closes every socket and stops listening for removals. */
@@ -65,6 +67,8 @@ export function attachGraphQLWs(server: Server, yoga: GraphQLServer, services: S
         const auth = token ? await accounts.authenticate(token) : null;
         if (!auth) return false; // graphql-ws closes with 4403 Forbidden
         ctx.extra.auth = auth;
+        ctx.extra.address = clientAddress(ctx.extra.request, config.trustProxyHops);
+        (ctx.extra as { request?: IncomingMessage }).request = undefined;
         let set = socketsByDevice.get(auth.deviceUuid);
         if (!set) socketsByDevice.set(auth.deviceUuid, (set = new Set()));
         set.add(ctx.extra.socket);
@@ -98,10 +102,10 @@ export function attachGraphQLWs(server: Server, yoga: GraphQLServer, services: S
         }
         const { schema: s, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
-          req: ctx.extra.request,
           socket: ctx.extra.socket,
           params: payload,
           wsAuth: auth,
+          wsAddress: ctx.extra.address,
         });
         // graphql-armor throws from parse/validate: answer with the errors instead of closing the socket (4500)
         let document;

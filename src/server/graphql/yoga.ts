@@ -20,7 +20,8 @@ import { domainErrorOf, domainGraphQLError, unauthenticated } from './errors.js'
 import { createLoaders } from './loaders.js';
 import { schema } from './schema.js';
 
-export type ServerContext = { req?: IncomingMessage; wsAuth?: AuthDevice };
+/** What a transport gives the context: the HTTP request, or a graphql-ws socket's device and client address (taken at connect). */
+export type ServerContext = { req?: IncomingMessage; wsAuth?: AuthDevice; wsAddress?: string };
 export type GraphQLServer = YogaServerInstance<ServerContext, Context>;
 
 export const BEARER = /^Bearer\s+(\S+)$/i;
@@ -94,10 +95,10 @@ export function createGraphQLServer(services: Services): GraphQLServer & { dispo
     context: async (init): Promise<Context> => {
       const requestId = init.request?.headers.get('x-request-id') ?? randomUUID();
       const loaders = createLoaders(services);
-      const address = clientAddress(init.req, config.trustProxyHops);
       if (init.wsAuth) {
-        return { requestId, auth: init.wsAuth, externalSubject: null, services, loaders, clientAddress: address, transport: 'ws' };
+        return { requestId, auth: init.wsAuth, externalSubject: null, services, loaders, clientAddress: init.wsAddress ?? '', transport: 'ws' };
       }
+      const address = clientAddress(init.req, config.trustProxyHops);
       const header = init.request.headers.get('authorization');
       let auth: AuthDevice | null = null;
       let externalSubject: string | null = null;
