@@ -25,20 +25,37 @@ export interface GraphQLWs {
   close(): Promise<void>;
 }
 
+/** While less than this is waiting to be written to a socket, a send counts as done at once (see coalesceWrites). */
+const EARLY_DONE_BYTES = 64 * 1024;
+
+/**
+ * Frames written to one socket in one turn of the event loop (a mutation's `next` and `complete`, an envelope
+ * beside an acknowledgement's result) leave in one write: the TCP socket is corked at the first frame and
+ * uncorked once the turn's I/O callbacks and their promise continuations ran (setImmediate), one system call
+ * instead of one per frame. graphql-ws waits for each frame's write callback before it sends the next frame
+ * of an operation, which would keep `complete` out of its `next`'s write: so a send counts as done at once
+ * while little is waiting (a failed write still closes the socket, and graphql-ws with it), and only a
+ * socket with EARLY_DONE_BYTES already waiting makes its sender wait for the write (backpressure).
+ */
 function coalesceWrites(ws: WebSocket, tcp: Duplex): void {
   let corked = false;
   const uncork = () => {
     corked = false;
     tcp.uncork();
   };
-  const send = ws.send.bind(ws) as (...args: unknown[]) => void;
-  ws.send = ((...args: unknown[]) => {
+  const send = ws.send.bind(ws) as (data: unknown, options?: unknown, cb?: (err?: Error) => void) => void;
+  ws.send = ((data: unknown, options?: unknown, cb?: (err?: Error) => void) => {
+    const done = typeof options === 'function' ? (options as (err?: Error) => void) : cb;
+    const opts = typeof options === 'function' ? {} : options;
     if (!corked && !tcp.destroyed) {
       corked = true;
       tcp.cork();
-      process.nextTick(uncork);
+      setImmediate(uncork);
     }
-    send(...args);
+    if (done && ws.readyState === ws.OPEN && tcp.writableLength < EARLY_DONE_BYTES) {
+      send(data, opts);
+      queueMicrotask(() => done());
+    } else send(data, opts, done);
   }) as typeof ws.send;
 }
 
@@ -49,9 +66,6 @@ function asGraphQLErrors(err: unknown): GraphQLError[] {
 export function attachGraphQLWs(server: Server, yoga: GraphQLServer, services: Services): GraphQLWs {
   const { accounts, presence, metrics, bus, config } = services;
   const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: config.maxBodyBytes });
-  // Frames written to one socket in the same turn of the event loop (a mutation's `next` and `complete`, an
-  // envelope beside an acknowledgement's result) leave in one write: the TCP socket is corked at the first
-  // and uncorked once the turn's callbacks ran, one system call instead of one per frame.
   wss.on('connection', (ws, request) => coalesceWrites(ws, request.socket));
   /** Open sockets by device, so a removed device can be cut off at once. */
   const socketsByDevice = new Map<string, Set<WebSocket>>();
