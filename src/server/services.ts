@@ -94,6 +94,7 @@ export function createServices(deps: {
     config.typingTtlMs,
   );
   const messages = new MessagesService(orm, bus, conversations, config, rateLimiter);
+  rest.metrics.groupCommits({ send: messages.sends.stats, ack: messages.acks.stats });
   const calls = new CallsService(orm, bus, conversations, config);
   const retries = new RetriesService(knex, bus, config);
   const blocks = new BlocksService(orm, bus);

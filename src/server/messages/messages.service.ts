@@ -447,25 +447,35 @@ export class MessagesService {
        devs as (
          select s.k, d.id, d.user_id, d.device_id, d.registration_id
            from s join conversation_members cm on cm.conversation_id = s.conv join devices d on d.user_id = cm.user_id),
-       chk as (
+       -- what each send's checks need, aggregated once per send (hash joins on k, not one scan of a CTE per send)
+       dagg as (
          select s.k,
-                exists (select 1 from devs where devs.k = s.k and devs.user_id = s.uid) as member,
+                coalesce(bool_or(devs.user_id = s.uid), false) as member,
+                coalesce(array_agg(devs.id order by devs.id) filter (where devs.id <> s.dev), '{}') as others,
+                count(distinct devs.user_id) filter (where devs.user_id <> s.uid)::int as recipients,
+                json_agg(json_build_object('id', devs.id, 'userId', devs.user_id, 'deviceId', devs.device_id,
+                                           'registrationId', devs.registration_id)) filter (where devs.id is not null) as devices
+           from s left join devs on devs.k = s.k group by s.k),
+       ragg as (select req.k, array_agg(req.d order by req.d) as ids from req group by req.k),
+       stale as (
+         select distinct req.k from req join devs on devs.k = req.k and devs.id = req.d
+          where req.reg is not null and req.reg <> devs.registration_id),
+       chk as (
+         select s.k, dagg.member, dagg.recipients, dagg.devices,
                 (select x.id from messages x where x.sender_device_uuid = s.dev and x.client_message_id = s.cmid) as existing,
                 (s.reply is null or exists (select 1 from messages r where r.id = s.reply and r.conversation_id = s.conv)) as reply_ok,
-                (select coalesce(array_agg(devs.id order by devs.id), '{}') from devs where devs.k = s.k and devs.id <> s.dev)
-                  = (select coalesce(array_agg(req.d order by req.d), '{}') from req where req.k = s.k) as devices_match,
-                not exists (select 1 from req join devs on devs.k = req.k and devs.id = req.d
-                             where req.k = s.k and req.reg is not null and req.reg <> devs.registration_id) as fresh
-           from s),
+                dagg.others = coalesce(ragg.ids, '{}') as devices_match,
+                stale.k is null as fresh
+           from s join dagg on dagg.k = s.k left join ragg on ragg.k = s.k left join stale on stale.k = s.k),
        ok as (select s.k, s.key from chk join s on s.k = chk.k where chk.member and chk.existing is null and chk.reply_ok and chk.devices_match and chk.fresh),
        rl as (${this.limiter.takeEachStatement(this.sendBudget, 'ok')}),
        m as (
          insert into messages (id, conversation_id, sender_user_id, sender_device_uuid, sender_device_id, client_message_id,
                                content_type, reply_to, recipient_count, expires_at)
          select s.mid, c.id, s.uid, s.dev, s.devno, s.cmid, s.ctype, s.reply,
-                (select count(distinct devs.user_id) from devs where devs.k = s.k and devs.user_id <> s.uid)::int,
+                chk.recipients,
                 now() + coalesce(s.expires_in, c.disappearing_seconds) * interval '1 second'
-           from s join rl on rl.key = s.key join conversations c on c.id = s.conv
+           from s join rl on rl.key = s.key join chk on chk.k = s.k join conversations c on c.id = s.conv
           order by s.k
          on conflict (sender_device_uuid, client_message_id) do nothing
          returning *),
@@ -492,8 +502,8 @@ export class MessagesService {
          insert into message_payloads (message_id, type, ciphertext, remaining)
          select m.id, s.stype, s.sc, n.n
            from m join s on s.mid = m.id
-           cross join lateral (select count(*)::int as n from rq where rq.mid = m.id and not rq.blocked) n
-          where s.sc is not null and n.n > 0),
+           join (select rq.mid, count(*)::int as n from rq where not rq.blocked group by rq.mid) n on n.mid = m.id
+          where s.sc is not null),
        w as (
          -- withheld from the blockers: never in their history or unread counts either
          insert into message_withheld (message_id, user_id) select distinct rq.mid, rq.ruid from rq where rq.blocked
@@ -502,13 +512,16 @@ export class MessagesService {
          -- sending in a conversation accepts it (answers a message request)
          update conversation_members cm set accepted_at = now()
            from m join s on s.mid = m.id
-          where cm.conversation_id = m.conversation_id and cm.user_id = s.uid and cm.accepted_at is null)
+          where cm.conversation_id = m.conversation_id and cm.user_id = s.uid and cm.accepted_at is null),
+       eagg as (
+         select e.message_id, json_agg(json_build_object('id', e.id::text, 'device', e.recipient_device, 'request', e.request)) as envelopes
+           from e group by e.message_id)
        select chk.k, chk.member, chk.existing, chk.reply_ok as "replyOk", (ok.k is not null) as ok, (rl.key is not null) as "rateOk",
-              (select json_agg(json_build_object('id', devs.id, 'userId', devs.user_id, 'deviceId', devs.device_id,
-                                                 'registrationId', devs.registration_id)) from devs where devs.k = chk.k) as devices,
+              chk.devices,
               ${MESSAGE_COLS('m')},
-              coalesce((select json_agg(json_build_object('id', e.id::text, 'device', e.recipient_device, 'request', e.request)) from e where e.message_id = m.id), '[]') as envelopes
+              coalesce(eagg.envelopes, '[]') as envelopes
          from chk join s on s.k = chk.k left join ok on ok.k = chk.k left join rl on rl.key = s.key left join m on m.id = s.mid
+         left join eagg on eagg.message_id = m.id
         order by chk.k`;
     const rows = await query<SendOutcome & { k: number }>(
       db,
@@ -581,7 +594,7 @@ export class MessagesService {
   }
 
   // a batch that fails as a whole runs each call alone: one device's bad call never fails another's
-  private readonly acks = new GroupCommit<{ deviceUuid: string; ids: string[] }, string[]>({
+  readonly acks = new GroupCommit<{ deviceUuid: string; ids: string[] }, string[]>({
     run: (batch) => this.storeAcks(batch),
     onBatchError: 'alone',
   });

@@ -27,6 +27,21 @@ export function createMetrics() {
     }),
     openSockets: new Gauge({ name: 'ws_open_sockets', help: 'Open graphql-ws sockets', registers: [registry] }),
     subscriptions: new Gauge({ name: 'graphql_active_subscriptions', help: 'Active GraphQL subscriptions', registers: [registry] }),
+    /** Exposes group commits' counts (db/group-commit.ts stats): items ÷ batches is how many calls share a statement. */
+    groupCommits(stats: Record<string, { batches: number; items: number }>) {
+      const gauge = (name: string, help: string, field: 'batches' | 'items') =>
+        new Gauge({
+          name,
+          help,
+          labelNames: ['kind'] as const,
+          registers: [registry],
+          collect() {
+            for (const [kind, st] of Object.entries(stats)) this.set({ kind }, st[field]);
+          },
+        });
+      gauge('relay_group_commit_batches', 'Statements run by group commit since start, by kind (send, ack)', 'batches');
+      gauge('relay_group_commit_items', 'Calls those statements carried, by kind (items / batches = calls per statement)', 'items');
+    },
   };
 }
 
