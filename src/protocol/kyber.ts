@@ -3,9 +3,9 @@
 // same; only the shared-secret derivation differs (docs/signal-wire.md):
 //   encapsulate: m = SHA3-256(random32); (ct, K) = ML-KEM.Encaps(pk; m); ss = SHAKE256(K || SHA3-256(ct), 32)
 //   decapsulate: ss = SHAKE256(ML-KEM.Decaps(ct, sk) || SHA3-256(ct), 32)
-import { sha3_256, shake256 } from '@noble/hashes/sha3.js';
 import { assertBytes, assertRng, concatBytes, type Rng } from './bytes.js';
 import { ProtocolError } from './errors.js';
+import { sha3_256, shake256 } from './keccak.js';
 import * as mlkem from './mlkem.js';
 
 export const KYBER_TYPE = 0x08;
@@ -72,7 +72,7 @@ export class KyberPublicKey {
     const m = sha3_256(assertRng(rng)(32));
     this.prepared ??= prepare(this.raw);
     const res = mlkem.encapsulate(this.prepared, m);
-    const sharedSecret = shake256(concatBytes(res.sharedSecret, sha3_256(res.cipherText)), { dkLen: 32 });
+    const sharedSecret = shake256(32, res.sharedSecret, sha3_256(res.cipherText));
     res.sharedSecret.fill(0);
     return { ciphertext: concatBytes(Uint8Array.of(KYBER_TYPE), res.cipherText), sharedSecret };
   }
@@ -130,7 +130,7 @@ export class KyberKeyPair {
       throw new ProtocolError('InvalidMessage', `"kyberCiphertext" expected 0x08 || 1568 bytes, got length=${ciphertext.length}`);
     const ct = ciphertext.subarray(1);
     const k = mlkem.decapsulate(this.prepare().prepared!, ct);
-    const ss = shake256(concatBytes(k, sha3_256(ct)), { dkLen: 32 });
+    const ss = shake256(32, k, sha3_256(ct));
     k.fill(0);
     return ss;
   }

@@ -1,19 +1,17 @@
 // Incremental ML-KEM-768 (ML-KEM Braid spec, "ML-KEM incremental interface"), written from FIPS 203
-// over @noble's SHA-3. The encapsulation key ek = ByteEncode12(t_hat) || rho splits into a 64-byte
+// over keccak.ts. The encapsulation key ek = ByteEncode12(t_hat) || rho splits into a 64-byte
 // header (rho || H(ek)) and the 1152-byte vector t_hat; the ciphertext splits into ct1 (960 bytes,
 // the compressed u, which needs only rho and the encapsulator's randomness) and ct2 (128 bytes, the
 // compressed v, which needs t_hat). ct1 || ct2 is an ordinary ML-KEM-768 ciphertext, so key
 // generation and decapsulation are plain ML-KEM-768 (mlkem.ts), and the test suite checks that
 // encaps1 + encaps2 equal noble's encapsulate for the same message.
-import { sha3_256, sha3_512 } from '@noble/hashes/sha3.js';
 import { concatBytes, type Rng } from './bytes.js';
 import { isProtocolError, ProtocolError } from './errors.js';
+import { sha3_256, sha3_512 } from './keccak.js';
 import * as mlkem from './mlkem.js';
 
 const N = 256;
-const Q = 3329;
 const K = 3;
-const ETA = 2; // eta1 = eta2 = 2 for ML-KEM-768
 const DU = 10;
 const DV = 4;
 
