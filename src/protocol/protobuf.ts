@@ -20,6 +20,8 @@ let arenaPos = 0;
  */
 export class ProtoWriter {
   private parts: Uint8Array[] = [];
+  /** the parts that are scratch (they may hold key bytes): wiped by finish() */
+  private own: Uint8Array[] = [];
   /** the scratch buffer and its window [mark, pos) not yet pushed as a part, pos < end */
   private scratch: Uint8Array = arena;
   private pos = 0;
@@ -53,7 +55,9 @@ export class ProtoWriter {
 
   private flush(): void {
     if (this.pos > this.mark) {
-      this.parts.push(this.scratch.subarray(this.mark, this.pos));
+      const part = this.scratch.subarray(this.mark, this.pos);
+      this.parts.push(part);
+      this.own.push(part);
       this.mark = this.pos;
     }
   }
@@ -107,6 +111,7 @@ export class ProtoWriter {
     this.varint(w.length);
     this.flush();
     for (const part of w.parts) this.parts.push(part);
+    for (const part of w.own) this.own.push(part);
     this.length += w.length;
     return this;
   }
@@ -123,16 +128,24 @@ export class ProtoWriter {
     return this;
   }
 
+  /** The encoded message. Wipes the scratch it used and leaves the writer empty. */
   finish(): Uint8Array {
     this.flush();
     this.release();
-    if (this.parts.length === 1) return this.parts[0].slice();
-    const out = new Uint8Array(this.length);
-    let o = 0;
-    for (const part of this.parts) {
-      out.set(part, o);
-      o += part.length;
+    let out: Uint8Array;
+    if (this.parts.length === 1) out = this.parts[0].slice();
+    else {
+      out = new Uint8Array(this.length);
+      let o = 0;
+      for (const part of this.parts) {
+        out.set(part, o);
+        o += part.length;
+      }
     }
+    for (const part of this.own) part.fill(0);
+    this.parts = [];
+    this.own = [];
+    this.length = 0;
     return out;
   }
 }

@@ -45,12 +45,15 @@ describe('ProtoWriter', () => {
     }
   });
 
-  it('returns a fresh copy from finish() and is unaffected by later writers', () => {
-    const a = new ProtoWriter().bytes(1, new Uint8Array([1, 2, 3]));
+  it('returns a fresh copy from finish(), unaffected by later writers, and leaves the writer empty', () => {
+    const payload = new Uint8Array(100).fill(5);
+    const a = new ProtoWriter().bytes(1, new Uint8Array([1, 2, 3])).bytes(2, payload);
     const first = a.finish();
     const b = new ProtoWriter().bytes(1, new Uint8Array([9, 9, 9, 9]));
     expect(Array.from(b.finish())).toEqual([10, 4, 9, 9, 9, 9]);
-    expect(Array.from(first)).toEqual([10, 3, 1, 2, 3]);
-    expect(Array.from(a.uint(2, 7).finish())).toEqual([10, 3, 1, 2, 3, 16, 7]);
+    expect(Array.from(first.subarray(0, 7))).toEqual([10, 3, 1, 2, 3, 18, 100]);
+    expect(first.subarray(7)).toEqual(payload);
+    expect(payload.every((x) => x === 5)).toBe(true); // referenced payloads are not wiped
+    expect(Array.from(a.uint(2, 7).finish())).toEqual([16, 7]);
   });
 });
