@@ -1,7 +1,7 @@
 // Curve25519 keys as libsignal serializes them (rust/core/src/curve.rs, curve25519.rs):
 // public keys are 0x05 || 32-byte X25519 u-coordinate, private keys 32 clamped bytes.
 // Signatures are libsignal's XEdDSA variant (see docs/signal-wire.md "Keys and signatures").
-import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import {
   backendEpoch,
@@ -60,6 +60,13 @@ function montgomeryToEdwardsY(u32: Uint8Array): Uint8Array | null {
   const denom = Fp.add(u, 1n);
   if (denom === 0n) return null;
   return numberToBytesLE(Fp.mul(Fp.sub(u, 1n), Fp.inv(denom)), 32);
+}
+
+type EdPoint = InstanceType<typeof ed25519.Point>;
+
+/** Montgomery u = (1 + y) / (1 - y) = (Z + Y) / (Z - Y) of an Edwards point other than the identity. */
+function montgomeryU(p: EdPoint): Uint8Array {
+  return numberToBytesLE(Fp.mul(Fp.add(p.Z, p.Y), Fp.inv(Fp.sub(p.Z, p.Y))), 32);
 }
 
 export class PublicKey {
@@ -197,7 +204,8 @@ export class PrivateKey {
   private wcKey?: Promise<CryptoKey>;
   private wcResolved?: CryptoKey;
   private wcEpoch = -1;
-  private xeddsa?: { a: bigint; A: Uint8Array };
+  /** a = k mod L and A = aB on Edwards25519 (XEdDSA); A's encoding is computed on first use */
+  private xeddsa?: { a: bigint; point: EdPoint; A?: Uint8Array };
 
   private constructor(scalar: Uint8Array, pub?: PublicKey, cryptoKey?: CryptoKey) {
     this.scalar = scalar;
@@ -231,8 +239,19 @@ export class PrivateKey {
   }
 
   getPublicKey(): PublicKey {
-    this.pub ??= PublicKey.fromPublicKeyBytes(x25519.scalarMultBase(this.scalar));
+    // X25519(k, 9) is the Montgomery u of kB: the Edwards fixed-base multiplication (precomputed
+    // table, constant time) is ~1.5x faster than noble's Montgomery ladder, and XEdDSA reuses it.
+    this.pub ??= PublicKey.fromPublicKeyBytes(montgomeryU(this.edwards().point));
     return this.pub;
+  }
+
+  private edwards(): { a: bigint; point: EdPoint; A?: Uint8Array } {
+    if (!this.xeddsa) {
+      // B has order L, so kB = (k mod L)B; a clamped k is never a multiple of L (8L > 2^255)
+      const a = bytesToNumberLE(this.scalar) % L;
+      this.xeddsa = { a, point: ed25519.Point.BASE.multiply(a) };
+    }
+    return this.xeddsa;
   }
 
   /** Starts the WebCrypto import now (identity and signed prekeys are used for every set-up). */
@@ -278,11 +297,9 @@ export class PrivateKey {
   async sign(message: Uint8Array, rng?: Rng): Promise<Uint8Array> {
     assertBytes(message, 'message');
     const r64 = assertRng(rng)(64);
-    if (!this.xeddsa) {
-      const a = bytesToNumberLE(this.scalar) % L;
-      this.xeddsa = { a, A: ed25519.Point.BASE.multiply(a).toBytes() };
-    }
-    const { a, A } = this.xeddsa;
+    const ed = this.edwards();
+    ed.A ??= ed.point.toBytes();
+    const { a, A } = ed;
     const prefix = new Uint8Array(32).fill(0xff);
     prefix[0] = 0xfe;
     const r = bytesToNumberLE(sha512(concatBytes(prefix, this.scalar, message, r64))) % L;

@@ -1,27 +1,25 @@
 // libsignal's "Kyber1024" KEM (rust/protocol/src/kem/kyber1024.rs): round-3 CRYSTALS-Kyber, key type
-// byte 0x08. Built over noble's FIPS-203 ML-KEM-1024, whose key formats and inner encryption are the
+// byte 0x08. Built over FIPS-203 ML-KEM-1024 (mlkem.ts, byte-identical to noble's), whose key formats and inner encryption are the
 // same; only the shared-secret derivation differs (docs/signal-wire.md):
 //   encapsulate: m = SHA3-256(random32); (ct, K) = ML-KEM.Encaps(pk; m); ss = SHAKE256(K || SHA3-256(ct), 32)
 //   decapsulate: ss = SHAKE256(ML-KEM.Decaps(ct, sk) || SHA3-256(ct), 32)
-import { ml_kem1024, type KEMPrepared } from '@noble/post-quantum/ml-kem.js';
-import { sha3_256, shake256 } from '@noble/hashes/sha3.js';
 import { assertBytes, assertRng, concatBytes, type Rng } from './bytes.js';
 import { ProtocolError } from './errors.js';
+import { sha3_256, shake256 } from './keccak.js';
+import * as mlkem from './mlkem.js';
 
 export const KYBER_TYPE = 0x08;
 export const KYBER_PUBLIC_KEY_LENGTH = 1568;
 export const KYBER_SECRET_KEY_LENGTH = 3168;
 export const KYBER_CIPHERTEXT_LENGTH = 1568;
 
-type Prepared = KEMPrepared;
-
 /**
- * Prepared keys: noble expands the public matrix from the key's seed (K^2 SHAKE128 samplings, the
- * bulk of an encapsulation) once per key object instead of on every call. Public data only.
+ * Expanded keys: the public matrix from the key's seed (K^2 SHAKE128 samplings, the bulk of an
+ * encapsulation), t_hat and H(ek), once per key object instead of on every call. Public data only.
  */
-function prepare(raw: Uint8Array): Prepared {
+function prepare(raw: Uint8Array): mlkem.ExpandedEk {
   try {
-    return ml_kem1024.prepare(raw);
+    return mlkem.expandEk(mlkem.ML_KEM_1024, raw);
   } catch (e) {
     throw new ProtocolError('InvalidKey', 'Kyber public key rejected', { cause: e });
   }
@@ -30,10 +28,11 @@ function prepare(raw: Uint8Array): Prepared {
 export class KyberPublicKey {
   private readonly raw: Uint8Array;
   private serialized?: Uint8Array;
-  private prepared?: Prepared;
+  private prepared?: mlkem.ExpandedEk;
 
-  private constructor(raw: Uint8Array) {
+  private constructor(raw: Uint8Array, prepared?: mlkem.ExpandedEk) {
     this.raw = raw;
+    this.prepared = prepared;
   }
 
   /** 0x08 || 1568 bytes */
@@ -46,8 +45,8 @@ export class KyberPublicKey {
   }
 
   /** Internal */
-  static fromRaw(raw: Uint8Array): KyberPublicKey {
-    return new KyberPublicKey(raw);
+  static fromRaw(raw: Uint8Array, prepared?: mlkem.ExpandedEk): KyberPublicKey {
+    return new KyberPublicKey(raw, prepared);
   }
 
   serialize(): Uint8Array {
@@ -72,8 +71,8 @@ export class KyberPublicKey {
   encapsulate(rng?: Rng): { ciphertext: Uint8Array; sharedSecret: Uint8Array } {
     const m = sha3_256(assertRng(rng)(32));
     this.prepared ??= prepare(this.raw);
-    const res = this.prepared.encapsulate(m);
-    const sharedSecret = shake256(concatBytes(res.sharedSecret, sha3_256(res.cipherText)), { dkLen: 32 });
+    const res = mlkem.encapsulate(this.prepared, m);
+    const sharedSecret = shake256(32, res.sharedSecret, sha3_256(res.cipherText));
     res.sharedSecret.fill(0);
     return { ciphertext: concatBytes(Uint8Array.of(KYBER_TYPE), res.cipherText), sharedSecret };
   }
@@ -82,24 +81,26 @@ export class KyberPublicKey {
 export class KyberKeyPair {
   readonly publicKey: KyberPublicKey;
   private readonly secretKey: Uint8Array;
-  private prepared?: Prepared;
+  private prepared?: mlkem.ExpandedDk;
 
-  private constructor(publicKey: KyberPublicKey, secretKey: Uint8Array) {
+  private constructor(publicKey: KyberPublicKey, secretKey: Uint8Array, prepared?: mlkem.ExpandedDk) {
     this.publicKey = publicKey;
     this.secretKey = secretKey;
+    this.prepared = prepared;
   }
 
+  /** Key generation keeps the expanded matrix it computes, so decapsulation needs no second expansion. */
   static generate(rng?: Rng): KyberKeyPair {
-    const { publicKey, secretKey } = ml_kem1024.keygen(assertRng(rng)(64));
-    return new KyberKeyPair(KyberPublicKey.fromRaw(publicKey), secretKey);
+    const { publicKey, secretKey, expanded } = mlkem.keygen(mlkem.ML_KEM_1024, assertRng(rng)(64));
+    return new KyberKeyPair(KyberPublicKey.fromRaw(publicKey, expanded.ek), secretKey, expanded);
   }
 
   /**
-   * Expands the key's public matrix now rather than on the first decapsulation (prekey generation
-   * is off the message path). The expansion is cached on this object either way.
+   * Expands the key (matrix, t_hat, s_hat) now rather than on the first decapsulation (a no-op for
+   * a generated key, which keeps its expansion). Cached on this object either way.
    */
   prepare(): this {
-    this.prepared ??= prepare(this.publicKey.serializedView().subarray(1));
+    this.prepared ??= mlkem.expandDk(mlkem.ML_KEM_1024, this.secretKey);
     return this;
   }
 
@@ -128,8 +129,8 @@ export class KyberKeyPair {
     if (ciphertext.length !== KYBER_CIPHERTEXT_LENGTH + 1 || ciphertext[0] !== KYBER_TYPE)
       throw new ProtocolError('InvalidMessage', `"kyberCiphertext" expected 0x08 || 1568 bytes, got length=${ciphertext.length}`);
     const ct = ciphertext.subarray(1);
-    const k = this.prepare().prepared!.decapsulate(ct, this.secretKey);
-    const ss = shake256(concatBytes(k, sha3_256(ct)), { dkLen: 32 });
+    const k = mlkem.decapsulate(this.prepare().prepared!, ct);
+    const ss = shake256(32, k, sha3_256(ct));
     k.fill(0);
     return ss;
   }

@@ -8,7 +8,7 @@ import { PrivateKey, PublicKey } from './curve.js';
 import { ProtocolError } from './errors.js';
 import { ProtoMessage, ProtoWriter } from './protobuf.js';
 import { ChainKey } from './ratchet-keys.js';
-import { SPQR_NONE, type SpqrState, deserializeSpqr, serializeSpqr } from './spqr.js';
+import { SPQR_NONE, type SpqrState, deserializeSpqr, spqrWriter } from './spqr.js';
 
 export interface ReceiverChain {
   ratchetKey: PublicKey;
@@ -97,6 +97,11 @@ export class SessionState {
   }
 
   serialize(): Uint8Array {
+    return this.writer().finish();
+  }
+
+  /** SessionStructure as a writer (the record splices it in without a copy). */
+  writer(): ProtoWriter {
     const w = new ProtoWriter()
       .uint(1, this.version)
       .bytes(2, this.localIdentity.serializedView())
@@ -105,30 +110,27 @@ export class SessionState {
       .uint(5, this.previousCounter);
     if (this.senderChain) {
       const c = this.senderChain;
-      w.bytes(
+      w.message(
         6,
         new ProtoWriter()
           .bytes(1, c.ratchetKey.serializedView())
           .bytes(2, c.ratchetPrivateKey.serialize())
-          .bytes(3, new ProtoWriter().uint(1, c.chainKey.index).bytes(2, c.chainKey.key).finish())
-          .finish(),
+          .message(3, new ProtoWriter().uint(1, c.chainKey.index).bytes(2, c.chainKey.key)),
       );
     }
     for (const c of this.receiverChains) {
-      const cw = new ProtoWriter()
-        .bytes(1, c.ratchetKey.serializedView())
-        .bytes(3, new ProtoWriter().uint(1, c.chainKey.index).bytes(2, c.chainKey.key).finish());
-      for (const [index, seed] of c.messageKeys) cw.bytes(4, new ProtoWriter().uint(1, index).bytes(5, seed).finish());
-      w.bytes(7, cw.finish());
+      const cw = new ProtoWriter().bytes(1, c.ratchetKey.serializedView()).message(3, new ProtoWriter().uint(1, c.chainKey.index).bytes(2, c.chainKey.key));
+      for (const [index, seed] of c.messageKeys) cw.message(4, new ProtoWriter().uint(1, index).bytes(5, seed));
+      w.message(7, cw);
     }
     if (this.pendingPreKey) {
       const p = this.pendingPreKey;
-      w.bytes(9, new ProtoWriter().uint(1, p.preKeyId).bytes(2, p.baseKey.serializedView()).uint(3, p.signedPreKeyId).uint(4, p.timestamp).finish());
-      if (p.kyberPreKeyId !== undefined) w.bytes(14, new ProtoWriter().uint(1, p.kyberPreKeyId).bytes(2, p.kyberCiphertext).finish());
+      w.message(9, new ProtoWriter().uint(1, p.preKeyId).bytes(2, p.baseKey.serializedView()).uint(3, p.signedPreKeyId).uint(4, p.timestamp));
+      if (p.kyberPreKeyId !== undefined) w.message(14, new ProtoWriter().uint(1, p.kyberPreKeyId).bytes(2, p.kyberCiphertext));
     }
     w.uint(10, this.remoteRegistrationId).uint(11, this.localRegistrationId).bytes(13, this.aliceBaseKey);
-    if (this.spqr.version !== 0 || this.spqr.negotiating) w.bytes(15, serializeSpqr(this.spqr));
-    return w.finish();
+    if (this.spqr.version !== 0 || this.spqr.negotiating) w.message(15, spqrWriter(this.spqr));
+    return w;
   }
 
   static deserialize(bytes: Uint8Array): SessionState {
@@ -240,8 +242,8 @@ export class SessionRecord {
   /** RecordStructure: 1 current_session, 2 previous_sessions (repeated). */
   serialize(): Uint8Array {
     const w = new ProtoWriter();
-    if (this.current) w.bytes(1, this.current.serialize());
-    for (const p of this.previous) w.bytes(2, p.serialize());
+    if (this.current) w.message(1, this.current.writer());
+    for (const p of this.previous) w.message(2, p.writer());
     return w.finish();
   }
 

@@ -106,23 +106,23 @@ const BYTES_FIELDS = [
   [9, 'ct1'],
 ] as const;
 
-function serializeBraid(b: BraidState): Uint8Array {
+function braidWriter(b: BraidState): ProtoWriter {
   const a = b as unknown as AnyBraid;
   const w = new ProtoWriter().uint(1, KINDS.indexOf(b.kind)).uint(2, b.epoch).bytes(3, b.auth.rootKey).bytes(4, b.auth.macKey);
   for (const [f, name] of BYTES_FIELDS) w.bytes(f, a[name] as Uint8Array | undefined);
   const sf = SENDING_OF[b.kind];
   if (sf) {
     const s = a[sf] as Sending;
-    w.bytes(10, new ProtoWriter().bytes(1, s.value).uint(2, s.next).finish());
+    w.message(10, new ProtoWriter().bytes(1, s.value).uint(2, s.next));
   }
   const rf = RECEIVING_OF[b.kind];
   if (rf) {
     const r = a[rf] as Receiving;
     const rw = new ProtoWriter().uint(1, r.length);
-    for (const [i, d] of r.chunks) rw.bytes(2, new ProtoWriter().uint(1, i).bytes(2, d).finish());
-    w.bytes(11, rw.finish());
+    for (const [i, d] of r.chunks) rw.message(2, new ProtoWriter().uint(1, i).bytes(2, d));
+    w.message(11, rw);
   }
-  return w.finish();
+  return w;
 }
 
 function deserializeBraid(bytes: Uint8Array): BraidState {
@@ -152,14 +152,14 @@ function deserializeBraid(bytes: Uint8Array): BraidState {
   return b as unknown as BraidState;
 }
 
-function serializeChain(c: SpqrChain): Uint8Array {
+function chainWriter(c: SpqrChain): ProtoWriter {
   const w = new ProtoWriter().bool(1, c.isA).bytes(2, c.nextRoot);
   for (const e of c.epochs) {
     const ew = new ProtoWriter().uint(1, e.epoch).uint(2, e.send.ctr).bytes(3, e.send.key).uint(4, e.recv.ctr).bytes(5, e.recv.key);
-    for (const [i, k] of e.recv.skipped) ew.bytes(6, new ProtoWriter().uint(1, i).bytes(2, k).finish());
-    w.bytes(3, ew.finish());
+    for (const [i, k] of e.recv.skipped) ew.message(6, new ProtoWriter().uint(1, i).bytes(2, k));
+    w.message(3, ew);
   }
-  return w.finish();
+  return w;
 }
 
 function deserializeChain(bytes: Uint8Array): SpqrChain {
@@ -185,10 +185,15 @@ function deserializeChain(bytes: Uint8Array): SpqrChain {
 }
 
 export function serializeSpqr(s: SpqrState): Uint8Array {
+  return spqrWriter(s).finish();
+}
+
+/** The SPQR state as a writer (the session state splices it in without a copy). */
+export function spqrWriter(s: SpqrState): ProtoWriter {
   const w = new ProtoWriter().uint(1, s.version).bool(2, s.negotiating);
-  if (s.braid) w.bytes(3, serializeBraid(s.braid));
-  if (s.chain) w.bytes(4, serializeChain(s.chain));
-  return w.finish();
+  if (s.braid) w.message(3, braidWriter(s.braid));
+  if (s.chain) w.message(4, chainWriter(s.chain));
+  return w;
 }
 
 export function deserializeSpqr(bytes: Uint8Array): SpqrState {
