@@ -155,6 +155,23 @@ describe('refused variables: HTTP 400 and a stable code on every executor and tr
   });
 });
 
+describe('graphql-ws: a refused document stays refused on every try', () => {
+  it('an over-limit or invalid query is refused each time it is sent on one socket, and an accepted one keeps working', async () => {
+    const ws = wsClient(s.wsUrl, a.token);
+    try {
+      const aliases = `{ ${Array.from({ length: 40 }, (_, i) => `a${i}: me { id }`).join(' ')} }`;
+      const invalid = '{ me { noSuchField } }';
+      for (let i = 0; i < 3; i++) {
+        expect((await wsQuery(ws, aliases)).errors?.[0]?.extensions?.code).toBe('ALIASES_LIMIT_EXCEEDED');
+        expect((await wsQuery(ws, invalid)).errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+        expect((await wsQuery(ws, '{ me { id } }')).data?.me?.id).toBe(a.userId);
+      }
+    } finally {
+      await ws.dispose();
+    }
+  });
+});
+
 describe('ids, numbers and cursors that pass a format check but not the database are typed refusals', () => {
   const cases: [string, () => Promise<any>][] = [
     ['an envelope id beyond bigint', () => gql(s.url, `mutation($ids: [ID!]!) { acknowledgeEnvelopes(ids: $ids) { __typename } }`, { ids: [BIG] }, a.token)],

@@ -18,22 +18,35 @@ export interface Loaders {
   blockRelations: DataLoader<string, Set<string>>;
 }
 
+const NO_CACHE = { cache: false };
+
 /**
  * Each loader is made when an operation first asks for it: most operations (a send, an acknowledgement, an
  * inbox subscription that lives as long as its socket) never do, and pay nothing for the five.
  */
+class LazyLoaders implements Loaders {
+  private made: Partial<Loaders> = {};
+  constructor(private readonly services: Services) {}
+  get user() {
+    return (this.made.user ??= new DataLoader((ids: readonly string[]) => this.services.accounts.usersByIds(ids), NO_CACHE));
+  }
+  get devicesOfUser() {
+    return (this.made.devicesOfUser ??= new DataLoader((ids: readonly string[]) => this.services.accounts.devicesOfUsers(ids), NO_CACHE));
+  }
+  get conversationParticipants() {
+    return (this.made.conversationParticipants ??= new DataLoader((ids: readonly string[]) => this.services.conversations.participantsOf(ids), NO_CACHE));
+  }
+  get callParticipants() {
+    return (this.made.callParticipants ??= new DataLoader((ids: readonly string[]) => this.services.calls.participantsOf(ids), NO_CACHE));
+  }
+  get blockRelations() {
+    return (this.made.blockRelations ??= new DataLoader(
+      (ids: readonly string[]) => Promise.all(ids.map((id) => this.services.blocks.relationsOf(id))),
+      NO_CACHE,
+    ));
+  }
+}
+
 export function createLoaders(services: Services): Loaders {
-  const opts = { cache: false };
-  const made: Partial<Loaders> = {};
-  const lazy = <K extends keyof Loaders>(key: K, make: () => Loaders[K]) => ({
-    get: () => (made[key] ??= make()),
-    enumerable: true,
-  });
-  return Object.defineProperties({} as Loaders, {
-    user: lazy('user', () => new DataLoader((ids: readonly string[]) => services.accounts.usersByIds(ids), opts)),
-    devicesOfUser: lazy('devicesOfUser', () => new DataLoader((ids: readonly string[]) => services.accounts.devicesOfUsers(ids), opts)),
-    conversationParticipants: lazy('conversationParticipants', () => new DataLoader((ids: readonly string[]) => services.conversations.participantsOf(ids), opts)),
-    callParticipants: lazy('callParticipants', () => new DataLoader((ids: readonly string[]) => services.calls.participantsOf(ids), opts)),
-    blockRelations: lazy('blockRelations', () => new DataLoader((ids: readonly string[]) => Promise.all(ids.map((id) => services.blocks.relationsOf(id))), opts)),
-  });
+  return new LazyLoaders(services);
 }

@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { type ExecutionArgs, GraphQLError } from 'graphql';
+import { type DocumentNode, type ExecutionArgs, GraphQLError } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -24,6 +24,9 @@ export interface GraphQLWs {
   /** Closes every socket and stops listening for removals. */
   close(): Promise<void>;
 }
+
+/** Most query texts kept as accepted (parsed and validated) documents. */
+const ACCEPTED_DOCUMENTS = 500;
 
 /** While less than this is waiting to be written to a socket, a send counts as done at once (see coalesceWrites). */
 const EARLY_DONE_BYTES = 64 * 1024;
@@ -67,6 +70,16 @@ export function attachGraphQLWs(server: Server, yoga: GraphQLServer, services: S
   const { accounts, presence, metrics, bus, config } = services;
   const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: config.maxBodyBytes });
   wss.on('connection', (ws, request) => coalesceWrites(ws, request.socket));
+  /**
+   * Query texts that parsed and validated (armor's limits included) through the envelop, with their documents:
+   * the same text against the same schema passes the same way again, so a socket's next operation with it
+   * (every send and acknowledgement of a client) skips the parse and validate hooks. Bounded (oldest out first).
+   */
+  const accepted = new Map<string, DocumentNode>();
+  const accept = (text: string, doc: DocumentNode) => {
+    if (accepted.size >= ACCEPTED_DOCUMENTS) accepted.delete(accepted.keys().next().value as string);
+    accepted.set(text, doc);
+  };
   /** Open sockets by device, so a removed device can be cut off at once. */
   const socketsByDevice = new Map<string, Set<WebSocket>>();
 
@@ -121,20 +134,25 @@ export function attachGraphQLWs(server: Server, yoga: GraphQLServer, services: S
           wsAuth: auth,
           wsAddress: ctx.extra.address,
         });
-        // graphql-armor throws from parse/validate: answer with the errors instead of closing the socket (4500)
-        let document;
-        try {
-          document = parse(payload.query);
-        } catch (err) {
-          return asGraphQLErrors(err);
+        let document = accepted.get(payload.query);
+        if (!document) {
+          // graphql-armor throws from parse/validate: answer with the errors instead of closing the socket (4500)
+          let parsed: DocumentNode;
+          try {
+            parsed = parse(payload.query);
+          } catch (err) {
+            return asGraphQLErrors(err);
+          }
+          let errors: readonly GraphQLError[];
+          try {
+            errors = validate(s, parsed);
+          } catch (err) {
+            return asGraphQLErrors(err);
+          }
+          if (errors.length) return errors;
+          accept(payload.query, parsed);
+          document = parsed;
         }
-        let errors: readonly GraphQLError[];
-        try {
-          errors = validate(s, document);
-        } catch (err) {
-          return asGraphQLErrors(err);
-        }
-        if (errors.length) return errors;
         const args: ExecutionArgs = {
           schema: s,
           operationName: payload.operationName,
