@@ -141,6 +141,9 @@ describe('blocking', () => {
     const { a, b, conv } = await friends();
     const b2 = await linked(b);
     const synced = collect(b2, 'trust') as TrustEvent[];
+    // start() only requests b2's subscriptions (graphql-ws acknowledges none): its inbox drained, the trust
+    // stream, requested before it on the same socket, is live too
+    await b2.whenIdle();
     expect(await b.block(a.userId)).toEqual([a.userId]);
     await until(() => synced.some((e) => e.kind === 'BLOCKED'), 10_000, 'block on the other device');
     expect(synced.find((e) => e.kind === 'BLOCKED')).toMatchObject({ userId: a.userId });

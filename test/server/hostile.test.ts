@@ -172,6 +172,35 @@ describe('graphql-ws: a refused document stays refused on every try', () => {
   });
 });
 
+describe('graphql-ws: the relay mutations answer the same whether their text is new to the socket or known (compiled, without the envelop)', () => {
+  it('refusals, typed error members and results are identical on the first and the later sends of one text', async () => {
+    const SEND_ALL = `mutation($input: SendMessageInput!) { sendMessage(input: $input) { __typename ... on Error { code message } ... on MismatchedDevicesError { missing { id } extra { id } } ... on Message { contentType conversationId } } }`;
+    const ACK_ALL = `mutation($ids: [ID!]!) { acknowledgeEnvelopes(ids: $ids) { __typename ... on Error { code message } ... on AcknowledgeResult { acknowledged } } }`;
+    const base = { conversationId: conv, contentType: 'TEXT', envelopes: [{ deviceId: b.deviceUuid, type: 2, ciphertext: 'AAAA' }] };
+    const unknown = randomUUID();
+    const cases: [string, string, (i: number) => Record<string, unknown>][] = [
+      ['a send', SEND_ALL, (i) => ({ input: { ...base, clientMessageId: `same-${i}-${randomUUID()}` } })],
+      ['a device set that does not match', SEND_ALL, (i) => ({ input: { ...base, clientMessageId: `mm-${i}`, envelopes: [] } })],
+      ['an unknown conversation', SEND_ALL, (i) => ({ input: { ...base, conversationId: unknown, clientMessageId: `nf-${i}` } })],
+      ['an envelope type out of range', SEND_ALL, (i) => ({ input: { ...base, clientMessageId: `t-${i}`, envelopes: [{ deviceId: b.deviceUuid, type: 9, ciphertext: 'AAAA' }] } })],
+      ['acknowledging what is not queued', ACK_ALL, () => ({ ids: ['1', '2'] })],
+      ['acknowledging malformed ids', ACK_ALL, () => ({ ids: ['x'] })],
+    ];
+    // over HTTP every operation goes through the envelop; on a socket the first operation of a text does, and
+    // later ones (here: all but the very first of each text) run compiled without it
+    const ws = wsClient(s.wsUrl, a.token);
+    try {
+      for (const [label, query, vars] of cases) {
+        const overHttp = await gql(s.url, query, vars(0), a.token);
+        expect(overHttp.status, label).toBe(200);
+        for (let i = 1; i <= 2; i++) expect(JSON.stringify(await wsQuery(ws, query, vars(i))), label).toBe(JSON.stringify({ data: overHttp.data }));
+      }
+    } finally {
+      await ws.dispose();
+    }
+  });
+});
+
 describe('ids, numbers and cursors that pass a format check but not the database are typed refusals', () => {
   const cases: [string, () => Promise<any>][] = [
     ['an envelope id beyond bigint', () => gql(s.url, `mutation($ids: [ID!]!) { acknowledgeEnvelopes(ids: $ids) { __typename } }`, { ids: [BIG] }, a.token)],

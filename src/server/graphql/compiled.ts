@@ -10,14 +10,12 @@
  * variables and lose a scalar's explanation, so the refusal is recomputed with graphql-js (only on that
  * path), and a client sees the same message on either executor.
  */
-import { type DocumentNode, type ExecutionArgs, type ExecutionResult, getOperationAST, getVariableValues, Kind, visit } from 'graphql';
+import { type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLSchema, getOperationAST, getVariableValues, Kind, visit } from 'graphql';
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import { makeExecute, makeSubscribe, type Plugin } from 'graphql-yoga';
 
 /** Root fields whose operations are compiled: one or more executions per relayed message. */
 export const HOT_ROOT_FIELDS: ReadonlySet<string> = new Set(['sendMessage', 'sendGroupMessage', 'acknowledgeEnvelopes', 'inbox']);
-
-type Entry = { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown } | null;
 
 /**
  * Hot: every root field is a hot one, and every argument anywhere in the document is a variable. (graphql-jit
@@ -52,35 +50,46 @@ function mended(args: ExecutionArgs, result: unknown): unknown {
   return result;
 }
 
-export function compiledHotOperations(): Plugin {
-  /** By document, then operation name: the compiled operation, or null for one that is not hot (or does not compile). */
-  const cache = new WeakMap<DocumentNode, Map<string, Entry>>();
+/** By schema, document and operation name: the compiled operation's runner, or null (not hot, or it did not compile). */
+const compiledCache = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, Runner | null>>>();
 
-  function entryFor(args: ExecutionArgs): Entry {
-    let byName = cache.get(args.document);
-    if (!byName) cache.set(args.document, (byName = new Map()));
-    const name = args.operationName ?? '';
-    let entry = byName.get(name);
-    if (entry === undefined) {
-      entry = null;
-      if (isHot(args.document, args.operationName)) {
-        const compiled = compileQuery(args.schema, args.document, args.operationName ?? undefined);
-        if (isCompiledQuery(compiled)) {
-          const runCompiled = (a: ExecutionArgs) => run(a, compiled);
-          entry = { execute: makeExecute(runCompiled as never), subscribe: makeSubscribe(runCompiled as never) };
-        }
-      }
-      byName.set(name, entry);
+/** Runs a compiled operation (a query or mutation's result, or a subscription's stream) with its variables' refusals mended. */
+export type Runner = (args: ExecutionArgs) => unknown;
+
+/** The compiled runner of a hot operation (compiled on first use), or null for any other. */
+export function compiledHot(schema: GraphQLSchema, document: DocumentNode, operationName?: string | null): Runner | null {
+  let byDocument = compiledCache.get(schema);
+  if (!byDocument) compiledCache.set(schema, (byDocument = new WeakMap()));
+  let byName = byDocument.get(document);
+  if (!byName) byDocument.set(document, (byName = new Map()));
+  const name = operationName ?? '';
+  let runner = byName.get(name);
+  if (runner === undefined) {
+    runner = null;
+    if (isHot(document, operationName)) {
+      const compiled = compileQuery(schema, document, operationName ?? undefined);
+      if (isCompiledQuery(compiled)) runner = (args: ExecutionArgs) => run(args, compiled);
     }
+    byName.set(name, runner);
+  }
+  return runner;
+}
+
+function run(args: ExecutionArgs, compiled: CompiledQuery): unknown {
+  const fn = compiled.subscribe ?? compiled.query;
+  const out = fn(args.rootValue, args.contextValue, args.variableValues) as unknown;
+  return out instanceof Promise ? out.then((r) => mended(args, r)) : mended(args, out);
+}
+
+export function compiledHotOperations(): Plugin {
+  const wrapped = new WeakMap<Runner, { execute: unknown; subscribe: unknown }>();
+  const entryFor = (args: ExecutionArgs) => {
+    const runner = compiledHot(args.schema, args.document, args.operationName);
+    if (!runner) return null;
+    let entry = wrapped.get(runner);
+    if (!entry) wrapped.set(runner, (entry = { execute: makeExecute(runner as never), subscribe: makeSubscribe(runner as never) }));
     return entry;
-  }
-
-  function run(args: ExecutionArgs, compiled: CompiledQuery): unknown {
-    const fn = compiled.subscribe ?? compiled.query;
-    const out = fn(args.rootValue, args.contextValue, args.variableValues) as unknown;
-    return out instanceof Promise ? out.then((r) => mended(args, r)) : mended(args, out);
-  }
-
+  };
   return {
     onExecute({ args, setExecuteFn }) {
       const entry = entryFor(args);

@@ -6,16 +6,17 @@
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { type DocumentNode, type ExecutionArgs, GraphQLError } from 'graphql';
+import { type DocumentNode, type ExecutionArgs, type ExecutionResult, GraphQLError, getOperationAST } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { AuthDevice } from '../kernel/auth.js';
 import { clientAddress } from '../http/client-address.js';
 import type { Services } from '../services.js';
+import { compiledHot, type Runner } from './compiled.js';
 import { unauthenticated } from './errors.js';
 import { schema } from './schema.js';
-import { BEARER, type GraphQLServer } from './yoga.js';
+import { BEARER, type GraphQLServer, maskOperationError, wsContext } from './yoga.js';
 
 /** `request` is dropped once the socket is authenticated: an open socket keeps only what its operations use. */
 type WsExtra = { socket: WebSocket; request?: IncomingMessage; auth?: AuthDevice; address?: string };
@@ -80,6 +81,41 @@ export function attachGraphQLWs(server: Server, yoga: GraphQLServer, services: S
     if (accepted.size >= ACCEPTED_DOCUMENTS) accepted.delete(accepted.keys().next().value as string);
     accepted.set(text, doc);
   };
+  /**
+   * The relay's mutations (sendMessage, sendGroupMessage, acknowledgeEnvelopes: two of a message's three
+   * operations) on a socket, once their text was accepted through the envelop: run compiled (compiled.ts) with
+   * what the envelop's plugins do for them on a socket (the socket is authenticated and its token's expiry
+   * checked at subscribe; the operation is counted; every error leaves through maskOperationError, as yoga's
+   * masking) and without the envelop's per-operation hooks. Subscriptions, and everything else, go through
+   * the envelop.
+   */
+  const maskError = maskOperationError(services.log);
+  const isDev = process.env.NODE_ENV === 'development';
+  const mask = (result: ExecutionResult): ExecutionResult =>
+    result.errors?.length ? { ...result, errors: result.errors.map((e) => maskError(e, 'Unexpected error.', isDev) as GraphQLError) } : result;
+  const fastRoots = new WeakMap<Runner, { fast: true; run: (args: ExecutionArgs) => Promise<ExecutionResult> }>();
+  function fastMutation(document: DocumentNode, operationName?: string | null) {
+    const op = getOperationAST(document, operationName ?? undefined);
+    if (op?.operation !== 'mutation') return undefined;
+    const runner = compiledHot(schema, document, operationName);
+    if (!runner) return undefined;
+    let root = fastRoots.get(runner);
+    if (!root) {
+      root = {
+        fast: true,
+        run: async (args) => {
+          metrics.requests.inc({ transport: 'ws', type: 'execute' });
+          try {
+            return mask((await runner(args)) as ExecutionResult);
+          } catch (err) {
+            return mask({ errors: [err as GraphQLError] });
+          }
+        },
+      };
+      fastRoots.set(runner, root);
+    }
+    return root;
+  }
   /** Open sockets by device, so a removed device can be cut off at once. */
   const socketsByDevice = new Map<string, Set<WebSocket>>();
 
@@ -127,6 +163,19 @@ export function attachGraphQLWs(server: Server, yoga: GraphQLServer, services: S
             }),
           ];
         }
+        // a send or acknowledgement whose text was accepted before: compiled, without the envelop (see fastMutation)
+        const known = accepted.get(payload.query);
+        const fast = known && fastMutation(known, payload.operationName);
+        if (fast) {
+          return {
+            schema,
+            operationName: payload.operationName,
+            document: known,
+            variableValues: payload.variables,
+            contextValue: wsContext(services, auth, ctx.extra.address ?? ''),
+            rootValue: fast,
+          } satisfies ExecutionArgs;
+        }
         const { schema: s, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           socket: ctx.extra.socket,
@@ -134,7 +183,7 @@ export function attachGraphQLWs(server: Server, yoga: GraphQLServer, services: S
           wsAuth: auth,
           wsAddress: ctx.extra.address,
         });
-        let document = accepted.get(payload.query);
+        let document = known;
         if (!document) {
           // graphql-armor throws from parse/validate: answer with the errors instead of closing the socket (4500)
           let parsed: DocumentNode;
@@ -163,7 +212,10 @@ export function attachGraphQLWs(server: Server, yoga: GraphQLServer, services: S
         };
         return args;
       },
-      execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
+      execute: (args) => {
+        const root = args.rootValue as { fast?: true; run: (a: ExecutionArgs) => unknown; execute: (a: ExecutionArgs) => unknown };
+        return (root.fast ? root.run(args) : root.execute(args)) as never;
+      },
       subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
       onOperation: () => {
         metrics.subscriptions.inc();

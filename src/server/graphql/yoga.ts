@@ -43,6 +43,41 @@ function refusedWith(code: string) {
   };
 }
 
+/**
+ * How an error leaves an operation (yoga's maskedErrors, and graphql-ws's compiled mutations in ws.ts): a
+ * DomainError as its typed GraphQL error, a refusal of the request itself as a 400 with a stable code, anything
+ * unexpected logged and masked.
+ */
+export function maskOperationError(log: Services['log']): (error: unknown, message: string, isDev?: boolean) => Error {
+  return (error, message, isDev) => {
+    const domain = domainErrorOf(error);
+    if (domain) {
+      const at = error instanceof GraphQLError ? error : undefined;
+      const mapped = domainGraphQLError(domain, at);
+      // refused before any field ran (a scalar of the variables): the request is bad, HTTP 400 as graphql-js's own refusals
+      if (at && !at.path) (mapped.extensions as Record<string, unknown>).http = { status: 400 };
+      return mapped;
+    }
+    // an error of the request itself (no field ran: its variables were refused) is a 400 with a stable code, also
+    // where graphql-js gives it none
+    if (error instanceof GraphQLError && !error.path && (!error.originalError || error.originalError instanceof GraphQLError)) {
+      const ext = error.extensions as { code?: unknown; http?: unknown };
+      if (ext.code === undefined || ext.http === undefined) {
+        return new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...ext, code: ext.code ?? 'BAD_USER_INPUT', http: ext.http ?? { status: 400 } } });
+      }
+    }
+    if (!(error instanceof GraphQLError) || (error.originalError && !(error.originalError instanceof GraphQLError))) {
+      log.error({ err: (error as GraphQLError).originalError ?? error }, 'unexpected error');
+    }
+    return maskError(error, message, isDev);
+  };
+}
+
+/** The context of an operation on an authenticated graphql-ws socket. */
+export function wsContext(services: Services, auth: AuthDevice, clientAddress: string, requestId: string = randomUUID()): Context {
+  return { requestId, auth, externalSubject: null, services, loaders: createLoaders(services), clientAddress, transport: 'ws' };
+}
+
 export function createGraphQLServer(services: Services): GraphQLServer & { dispose(): void } {
   const { config, log, metrics } = services;
   const countResolved = (error: Error) => metrics.errors.inc({ code: (error as { code?: string }).code ?? error.name });
@@ -68,36 +103,11 @@ export function createGraphQLServer(services: Services): GraphQLServer & { dispo
         ? { origin: [origin], credentials: false, methods: ['GET', 'POST'], allowedHeaders: ['content-type', 'authorization', 'accept'], maxAge: 600 }
         : false;
     },
-    maskedErrors: {
-      maskError(error, message, isDev) {
-        const domain = domainErrorOf(error);
-        if (domain) {
-          const at = error instanceof GraphQLError ? error : undefined;
-          const mapped = domainGraphQLError(domain, at);
-          // refused before any field ran (a scalar of the variables): the request is bad, HTTP 400 as graphql-js's own refusals
-          if (at && !at.path) (mapped.extensions as Record<string, unknown>).http = { status: 400 };
-          return mapped;
-        }
-        // an error of the request itself (no field ran: its variables were refused) is a 400 with a stable code, also
-        // where graphql-js gives it none
-        if (error instanceof GraphQLError && !error.path && (!error.originalError || error.originalError instanceof GraphQLError)) {
-          const ext = error.extensions as { code?: unknown; http?: unknown };
-          if (ext.code === undefined || ext.http === undefined) {
-            return new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...ext, code: ext.code ?? 'BAD_USER_INPUT', http: ext.http ?? { status: 400 } } });
-          }
-        }
-        if (!(error instanceof GraphQLError) || (error.originalError && !(error.originalError instanceof GraphQLError))) {
-          log.error({ err: (error as GraphQLError).originalError ?? error }, 'unexpected error');
-        }
-        return maskError(error, message, isDev);
-      },
-    },
+    maskedErrors: { maskError: maskOperationError(log) },
     context: async (init): Promise<Context> => {
       const requestId = init.request?.headers.get('x-request-id') ?? randomUUID();
+      if (init.wsAuth) return wsContext(services, init.wsAuth, init.wsAddress ?? '', requestId);
       const loaders = createLoaders(services);
-      if (init.wsAuth) {
-        return { requestId, auth: init.wsAuth, externalSubject: null, services, loaders, clientAddress: init.wsAddress ?? '', transport: 'ws' };
-      }
       const address = clientAddress(init.req, config.trustProxyHops);
       const header = init.request.headers.get('authorization');
       let auth: AuthDevice | null = null;
