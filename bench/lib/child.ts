@@ -2,11 +2,12 @@
  * Child processes of the benchmarks (this server from src/server/main.ts, the bare floor): spawned as
  * `node --import tsx <script>` so that the pid is the process doing the work, ready once they print a JSON
  * line with `port` (the server's pino "listening" line, the floor's own). Supervised: a child that exits
- * when nobody asked it to is fatal to the run, with its last output lines. SERVER_NODE_ARGS (e.g.
+ * when nobody asked it to is fatal to the run, with its last output lines (BENCH_CHILD_LOG=<path> also copies each
+ * child's whole output to <path>.<pid>). SERVER_NODE_ARGS (e.g.
  * "--cpu-prof --cpu-prof-dir=/tmp/prof") is passed to every child, to profile it under load.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fatal, onCleanup } from './run.js';
 
@@ -114,9 +115,11 @@ export function spawnChild(opts: SpawnOptions): Promise<Child> {
         // not JSON
       }
     };
+    const copy = process.env.BENCH_CHILD_LOG ? createWriteStream(`${process.env.BENCH_CHILD_LOG}.${proc.pid}`) : undefined;
     for (const stream of [proc.stdout!, proc.stderr!]) {
       let buf = '';
       stream.on('data', (d: Buffer) => {
+        copy?.write(d);
         buf += d.toString();
         let nl: number;
         while ((nl = buf.indexOf('\n')) >= 0) {
