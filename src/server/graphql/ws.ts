@@ -82,34 +82,56 @@ export function attachGraphQLWs(server: Server, yoga: GraphQLServer, services: S
     accepted.set(text, doc);
   };
   /**
-   * The relay's mutations (sendMessage, sendGroupMessage, acknowledgeEnvelopes: two of a message's three
-   * operations) on a socket, once their text was accepted through the envelop: run compiled (compiled.ts) with
-   * what the envelop's plugins do for them on a socket (the socket is authenticated and its token's expiry
-   * checked at subscribe; the operation is counted; every error leaves through maskOperationError, as yoga's
-   * masking) and without the envelop's per-operation hooks. Subscriptions, and everything else, go through
-   * the envelop.
+   * The relay's operations (sendMessage, sendGroupMessage, acknowledgeEnvelopes and the inbox stream: a
+   * message's three operations) on a socket, once their text was accepted through the envelop: run compiled
+   * (compiled.ts) with what the envelop's plugins do for them on a socket (the socket is authenticated and its
+   * token's expiry checked at subscribe; the operation is counted; every error, of a result, of a stream's
+   * event or of the stream itself, leaves through maskOperationError as with yoga's masking) and without the
+   * envelop's per-operation hooks and per-event mapping layers. Everything else goes through the envelop.
    */
   const maskError = maskOperationError(services.log);
   const isDev = process.env.NODE_ENV === 'development';
   const mask = (result: ExecutionResult): ExecutionResult =>
     result.errors?.length ? { ...result, errors: result.errors.map((e) => maskError(e, 'Unexpected error.', isDev) as GraphQLError) } : result;
-  const fastRoots = new WeakMap<Runner, { fast: true; run: (args: ExecutionArgs) => Promise<ExecutionResult> }>();
-  function fastMutation(document: DocumentNode, operationName?: string | null) {
+  /** A subscription's stream with every event's errors masked, and a failure of the stream itself masked (logged). */
+  const maskStream = (it: AsyncIterableIterator<ExecutionResult>): AsyncIterableIterator<ExecutionResult> => {
+    const masked: AsyncIterableIterator<ExecutionResult> = {
+      next: () =>
+        it.next().then(
+          (r) => (r.done ? r : { done: false, value: mask(r.value) }),
+          (err) => {
+            throw maskError(err, 'Unexpected error.', isDev);
+          },
+        ),
+      return: (v?: unknown) => it.return?.(v) ?? Promise.resolve({ done: true, value: undefined }),
+      throw: (e?: unknown) => it.throw?.(e) ?? Promise.reject(e),
+      [Symbol.asyncIterator]: () => masked,
+    };
+    return masked;
+  };
+  type FastRoot = { fast: true; run: (args: ExecutionArgs) => Promise<unknown> };
+  const fastRoots = new WeakMap<Runner, FastRoot>();
+  function fastOperation(document: DocumentNode, operationName?: string | null): FastRoot | undefined {
     const op = getOperationAST(document, operationName ?? undefined);
-    if (op?.operation !== 'mutation') return undefined;
+    if (!op || op.operation === 'query') return undefined;
     const runner = compiledHot(schema, document, operationName);
     if (!runner) return undefined;
     let root = fastRoots.get(runner);
     if (!root) {
+      const type = op.operation === 'subscription' ? 'subscribe' : 'execute';
       root = {
         fast: true,
         run: async (args) => {
-          metrics.requests.inc({ transport: 'ws', type: 'execute' });
+          metrics.requests.inc({ transport: 'ws', type });
+          let out: unknown;
           try {
-            return mask((await runner(args)) as ExecutionResult);
+            out = await runner(args);
           } catch (err) {
             return mask({ errors: [err as GraphQLError] });
           }
+          return out && typeof out === 'object' && Symbol.asyncIterator in out
+            ? maskStream(out as AsyncIterableIterator<ExecutionResult>)
+            : mask(out as ExecutionResult);
         },
       };
       fastRoots.set(runner, root);
@@ -163,9 +185,9 @@ export function attachGraphQLWs(server: Server, yoga: GraphQLServer, services: S
             }),
           ];
         }
-        // a send or acknowledgement whose text was accepted before: compiled, without the envelop (see fastMutation)
+        // a send, acknowledgement or inbox stream whose text was accepted before: compiled, without the envelop (fastOperation)
         const known = accepted.get(payload.query);
-        const fast = known && fastMutation(known, payload.operationName);
+        const fast = known && fastOperation(known, payload.operationName);
         if (fast) {
           return {
             schema,
@@ -216,7 +238,10 @@ export function attachGraphQLWs(server: Server, yoga: GraphQLServer, services: S
         const root = args.rootValue as { fast?: true; run: (a: ExecutionArgs) => unknown; execute: (a: ExecutionArgs) => unknown };
         return (root.fast ? root.run(args) : root.execute(args)) as never;
       },
-      subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
+      subscribe: (args) => {
+        const root = args.rootValue as { fast?: true; run: (a: ExecutionArgs) => unknown; subscribe: (a: ExecutionArgs) => unknown };
+        return (root.fast ? root.run(args) : root.subscribe(args)) as never;
+      },
       onOperation: () => {
         metrics.subscriptions.inc();
       },
