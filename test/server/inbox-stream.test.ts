@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { Topics } from '../../src/server/events.js';
 import type { EnvelopeWire } from '../../src/server/messages/envelope.js';
 import { createEventBus, type EventBus } from '../../src/server/realtime/bus.js';
-import { type InboxSignals, inboxStream } from '../../src/server/realtime/inbox.js';
+import { type InboxSignals, inboxRememberedIds, inboxStream } from '../../src/server/realtime/inbox.js';
 
 type Env = { id: string };
 
@@ -34,6 +34,9 @@ function memoryQueue() {
     async pending(device: string, after: string | null, limit: number) {
       this.reads++;
       return (committed.get(device) ?? []).filter((e) => after === null || BigInt(e.id) > BigInt(after)).slice(0, limit);
+    },
+    ack(device: string, ids: string[]) {
+      committed.set(device, (committed.get(device) ?? []).filter((e) => !ids.includes(e.id)));
     },
     async byIds(device: string, ids: string[]) {
       return (committed.get(device) ?? []).filter((e) => ids.includes(e.id));
@@ -104,6 +107,41 @@ describe('inbox stream ordering', () => {
     bus.publish('envelopeStored', 'l', { envelopeId: '31', envelope: { id: '31' } as EnvelopeWire });
     expect(await take(stream, 2)).toEqual([30, 31].map((id) => ({ kind: 'envelope', envelope: { id: String(id) } })));
     await stream.return?.();
+  });
+
+  it('a long-lived stream forgets the ids it sent once a complete read has passed them (no growth with every message), and still streams nothing twice', async () => {
+    const bus = createEventBus<Topics>();
+    const queue = memoryQueue();
+    const before = inboxRememberedIds();
+    const stream = inboxStream<Env>({ deviceUuid: 'f', queue, signals: signals(bus), resyncMs: 40, sentGraceMs: 0 })[Symbol.asyncIterator]();
+    expect(await take(stream, 1)).toEqual([{ kind: 'drained' }]);
+    const ids = Array.from({ length: 300 }, (_, i) => 100 + i);
+    for (const id of ids) {
+      queue.commit('f', id);
+      bus.publish('envelopeStored', 'f', { envelopeId: String(id), envelope: { id: String(id) } as EnvelopeWire });
+    }
+    expect(await take(stream, ids.length)).toEqual(ids.map((id) => ({ kind: 'envelope', envelope: { id: String(id) } })));
+    expect(inboxRememberedIds() - before).toBe(ids.length);
+    // the first 200 are acknowledged; past resyncMs the next event makes the stream read the queue, which
+    // returns the other 100 (sent already: not again), 400 (its event was lost) and 401
+    queue.ack('f', ids.slice(0, 200).map(String));
+    await new Promise((r) => setTimeout(r, 60));
+    queue.commit('f', 400);
+    queue.commit('f', 401);
+    bus.publish('envelopeStored', 'f', { envelopeId: '401', envelope: { id: '401' } as EnvelopeWire });
+    expect(await take(stream, 2)).toEqual([400, 401].map((id) => ({ kind: 'envelope', envelope: { id: String(id) } })));
+    // that read was complete: once the stream goes on, the 300 sent before it began are forgotten (grace 0 here)
+    const next = stream.next();
+    await new Promise((r) => setTimeout(r, 60));
+    expect(inboxRememberedIds() - before).toBe(2);
+    // and the next read streams only what is new, not the 100 still unacknowledged
+    queue.commit('f', 402);
+    bus.publish('envelopeStored', 'f', { envelopeId: '402' });
+    expect((await next).value).toEqual({ kind: 'envelope', envelope: { id: '402' } });
+    const extra = stream.next();
+    expect(await Promise.race([extra.then(() => 'streamed'), new Promise((r) => setTimeout(() => r('nothing'), 100))])).toBe('nothing');
+    await stream.return?.();
+    expect(inboxRememberedIds()).toBe(before);
   });
 
   it('ends at once when the client closes it while waiting', async () => {

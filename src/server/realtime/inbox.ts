@@ -55,12 +55,23 @@ class Notifier {
   }
 }
 
+/** Most ids a stream remembers as sent (a bound; normally the grace period below prunes them long before). */
 const SENT_MEMORY = 20_000;
+/**
+ * After a complete read of the queue, an id sent more than this long before the read began is forgotten: a
+ * later read cannot return it (it was in that read, so below the new `last`, or it was acknowledged), and an
+ * announcement of it arriving this late (it would be streamed again; clients recognise envelope ids) would
+ * mean the bus held it back for this long.
+ */
+const SENT_GRACE_MS = 30_000;
 /** While live envelopes arrive on their events, the queue is still read at least this often. */
 const RESYNC_MS = 10_000;
 let openStreams = 0;
+let rememberedIds = 0;
 /** Live inbox streams in this process (for leak checks and metrics). */
 export const inboxStreamCount = () => openStreams;
+/** Envelope ids the live streams of this process remember as sent (for leak checks). */
+export const inboxRememberedIds = () => rememberedIds;
 
 export function inboxStream<E extends { id: string }>(opts: {
   deviceUuid: string;
@@ -69,10 +80,13 @@ export function inboxStream<E extends { id: string }>(opts: {
   pageSize?: number;
   /** Read the queue at least this often while live envelopes arrive on their events (default RESYNC_MS). */
   resyncMs?: number;
+  /** How long a sent id is remembered past a complete read that began after it (default SENT_GRACE_MS). */
+  sentGraceMs?: number;
 }): Repeater<InboxItem<E>> {
   const { deviceUuid, queue, signals } = opts;
   const pageSize = opts.pageSize ?? 500;
   const resyncMs = opts.resyncMs ?? RESYNC_MS;
+  const sentGraceMs = opts.sentGraceMs ?? SENT_GRACE_MS;
   return new Repeater<InboxItem<E>>(async (push, stop) => {
     openStreams++;
     const streamId = randomUUID();
@@ -108,18 +122,26 @@ export function inboxStream<E extends { id: string }>(opts: {
       wake.notify();
     });
     signals.opened(deviceUuid, streamId);
+    /**
+     * Ids sent on this stream, with when (an announcement can arrive after its envelope was read, and a read
+     * returns what came on events and is not acknowledged yet), in the order sent; pruned after each complete
+     * read (SENT_GRACE_MS), so a long-lived stream keeps only its recent ones.
+     */
+    const sent = new Map<string, number>();
     signals.live?.(deviceUuid, true);
     try {
-      /** Ids sent on this stream, most recent SENT_MEMORY of them (an announcement can arrive after its envelope was read). */
-      const sent = new Set<string>();
       /** Pushes the envelopes not sent on this stream yet, in order, until the stream stops or ends. */
       const deliver = async (envelopes: E[], onEach?: (e: E) => void) => {
         for (const envelope of envelopes) {
           if (stopped || ended) return;
           onEach?.(envelope);
           if (sent.has(envelope.id)) continue;
-          sent.add(envelope.id);
-          if (sent.size > SENT_MEMORY) sent.delete(sent.values().next().value!);
+          sent.set(envelope.id, performance.now());
+          rememberedIds++;
+          if (sent.size > SENT_MEMORY) {
+            sent.delete(sent.keys().next().value!);
+            rememberedIds--;
+          }
           await push({ kind: 'envelope', envelope });
         }
       };
@@ -141,7 +163,8 @@ export function inboxStream<E extends { id: string }>(opts: {
         for (const envelope of carried) if (BigInt(envelope.id) <= last) announced.add(envelope.id);
         carried = [];
         mustRead = false;
-        lastRead = performance.now();
+        const readStarted = performance.now();
+        lastRead = readStarted;
         const late = [...announced].filter((id) => !sent.has(id));
         announced.clear();
         const [page, stragglers] = await Promise.all([
@@ -153,6 +176,12 @@ export function inboxStream<E extends { id: string }>(opts: {
           last = BigInt(e.id);
         });
         if (stopped || ended || page.length === pageSize) continue;
+        // the read was complete: what was sent before it began (less a grace period) is not needed any more
+        for (const [id, at] of sent) {
+          if (at >= readStarted - sentGraceMs) break;
+          sent.delete(id);
+          rememberedIds--;
+        }
         if (!drained) {
           drained = true;
           await push({ kind: 'drained' });
@@ -161,6 +190,7 @@ export function inboxStream<E extends { id: string }>(opts: {
       }
     } finally {
       openStreams--;
+      rememberedIds -= sent.size;
       signals.live?.(deviceUuid, false);
       unlistenStored();
       unlistenControl();
