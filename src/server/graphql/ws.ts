@@ -1,8 +1,10 @@
 /**
  * graphql-ws on the HTTP server's `/graphql` path. A socket authenticates once, in `connection_init`
- * (`{ authorization: "Bearer <token>" }`; refused with 4403); every operation is then built through yoga's
- * envelop, so armor limits, the auth plugin and metrics apply as on HTTP. Open sockets are kept per device:
- * removing a device (on any instance, through the bus) closes its sockets with 4403 at once.
+ * (`{ authorization: "Bearer <token>" }`; refused with 4403). An operation whose query text is new to the
+ * server is built through yoga's envelop, so armor limits, the auth plugin and metrics apply as on HTTP; the
+ * relay's hot operations with a text accepted that way then run compiled without it (fastOperation, below).
+ * Open sockets are kept per device: removing a device (on any instance, through the bus) closes its sockets
+ * with 4403 at once.
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
