@@ -83,8 +83,9 @@ function blobFiles(): string[] {
     .map((d) => d.name);
 }
 
-async function attachmentRows(): Promise<number> {
-  const r = await s.app.services.knex.raw('select count(*)::int as n from attachments');
+/** The user's attachment rows (other test files share the database and upload at the same time). */
+async function attachmentRows(uploaderUserId: string): Promise<number> {
+  const r = await s.app.services.knex.raw('select count(*)::int as n from attachments where uploader_user_id = ?', [uploaderUserId]);
   return r.rows[0].n;
 }
 
@@ -313,7 +314,7 @@ describe('integrity, limits and access', () => {
 
   it('refuses an oversize upload with 413 and a typed error body, storing nothing', async () => {
     const a = await register(s.url);
-    const rowsBefore = await attachmentRows();
+    const rowsBefore = await attachmentRows(a.userId);
     const filesBefore = blobFiles().length;
     // the declared length decides, before a byte of the body is read
     const big = await new Promise<{ status: number; body: any }>((resolve, reject) => {
@@ -333,7 +334,7 @@ describe('integrity, limits and access', () => {
     expect(big.body).toEqual({
       error: { code: 'ATTACHMENT_TOO_LARGE', message: expect.stringMatching(/over the limit/), max: 24 * MiB, actual: 24 * MiB + 1 },
     });
-    expect(await attachmentRows()).toBe(rowsBefore);
+    expect(await attachmentRows(a.userId)).toBe(rowsBefore);
     expect(blobFiles().length).toBe(filesBefore);
 
     // through the client module, on a server with a small limit
@@ -359,7 +360,7 @@ describe('integrity, limits and access', () => {
     expect(JSON.parse(anon.body.toString()).error.code).toBe('UNAUTHENTICATED');
     expect((await raw('GET', `/attachments/${randomUUID()}`, 'garbage')).status).toBe(401);
 
-    const rowsBefore = await attachmentRows();
+    const rowsBefore = await attachmentRows(a.userId);
     // declares 1 MiB, sends 1 KiB, then hangs up
     await new Promise<void>((resolve) => {
       const req = request(`${base}/attachments`, { method: 'POST', headers: { authorization: `Bearer ${a.token}`, 'content-length': MiB } });
@@ -368,7 +369,7 @@ describe('integrity, limits and access', () => {
       req.on('close', () => resolve());
     });
     await new Promise((r) => setTimeout(r, 200));
-    expect(await attachmentRows()).toBe(rowsBefore);
+    expect(await attachmentRows(a.userId)).toBe(rowsBefore);
     expect(readdirSync(join(blobDir, 'tmp'))).toEqual([]);
   });
 
