@@ -40,7 +40,11 @@ async function started(name?: string): Promise<MessagingClient> {
 async function linked(owner: MessagingClient): Promise<MessagingClient> {
   const c = await MessagingClient.link(clientOptions({ url: server.url }), (await owner.createLinkCode()).code, 'another');
   clients.push(c);
+  // start() only requests the subscriptions (graphql-ws acknowledges none): once the inbox, requested last on
+  // the socket, has drained, the ones before it (trust among them) are live
+  const drained = new Promise<void>((resolve) => c.events.on('drained', () => resolve()));
   await c.start();
+  await drained;
   return c;
 }
 
@@ -141,9 +145,16 @@ describe('blocking', () => {
     const { a, b, conv } = await friends();
     const b2 = await linked(b);
     const synced = collect(b2, 'trust') as TrustEvent[];
-    // start() only requests b2's subscriptions (graphql-ws acknowledges none): its inbox drained, the trust
-    // stream, requested before it on the same socket, is live too
-    await b2.whenIdle();
+    // no subscription is acknowledged (graphql-ws; over Redis the channel's SUBSCRIBE is a round trip more):
+    // b2's trust stream is shown live end to end before the block relies on it
+    await until(
+      async () => {
+        await b.setDiscoverable(true);
+        return synced.some((e) => e.kind === 'DISCOVERABLE');
+      },
+      10_000,
+      "b2's trust stream",
+    );
     expect(await b.block(a.userId)).toEqual([a.userId]);
     await until(() => synced.some((e) => e.kind === 'BLOCKED'), 10_000, 'block on the other device');
     expect(synced.find((e) => e.kind === 'BLOCKED')).toMatchObject({ userId: a.userId });
