@@ -59,7 +59,7 @@ export interface Population {
 }
 
 /**
- * Seeds `n` users with one device each and a direct conversation for each pair in `pairs` (indexes into
+ * Seeds `n` users with one device each and a direct conversation, accepted by both, for each pair in `pairs` (indexes into
  * the users). The tables must exist (the server migrates them on start).
  */
 export async function seedPopulation(db: pg.Client, n: number, pairs: [number, number][]): Promise<Population> {
@@ -94,9 +94,11 @@ export async function seedPopulation(db: pg.Client, n: number, pairs: [number, n
     `insert into conversations (id, kind, direct_user_lo, direct_user_hi) select c, 'direct', l, h from unnest($1::uuid[], $2::uuid[], $3::uuid[]) as t(c, l, h)`,
     [ids, lo, hi],
   );
+  // conversations between contacts: both members accepted (not message requests), so every delivery writes
+  // its receipt and tells the sender, as between people who talk to each other
   await db.query(
-    `insert into conversation_members (conversation_id, user_id)
-     select c, l from unnest($1::uuid[], $2::uuid[]) as t(c, l) union all select c, h from unnest($1::uuid[], $3::uuid[]) as t(c, h)`,
+    `insert into conversation_members (conversation_id, user_id, accepted_at)
+     select c, l, now() from unnest($1::uuid[], $2::uuid[]) as t(c, l) union all select c, h, now() from unnest($1::uuid[], $3::uuid[]) as t(c, h)`,
     [ids, lo, hi],
   );
   const secret = new TextEncoder().encode(BENCH_JWT_SECRET);
