@@ -19,9 +19,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
 import { type Child, spawnChild } from './lib/child.js';
 import { createBenchDatabase } from './lib/database.js';
+import { serverBundle } from './lib/relay.js';
 import { onCleanup, runBenchmark, sleep } from './lib/run.js';
 import { fmt } from './lib/stats.js';
 
@@ -105,16 +105,7 @@ await runBenchmark(async () => {
   // as `npm start` with nothing configured: no DATABASE_URL (empty counts as unset), the default pool
   const embeddedEnv = { DATABASE_URL: '', DB_POOL_SIZE: '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', DATA_DIR: dataDir };
   // `npm start` runs the server bundled by esbuild (npm run build:server) with plain node
-  const bundle = 'src/server/dist/main.mjs';
-  await build({
-    entryPoints: ['src/server/main.ts'],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    outfile: bundle,
-    logLevel: 'warning',
-  });
+  const bundle = serverBundle();
   const results = [await measure('embedded, first start (npm start)', embeddedEnv, bundle), await measure('embedded, restart (npm start)', embeddedEnv, bundle)];
   // `npm run dev`: the sources through the tsx loader, whose thread keeps the source of every module it loaded
   results.push(await measure('embedded, restart, tsx (npm run dev)', embeddedEnv));

@@ -34,7 +34,7 @@ export function relayEnv(databaseUrl: string, overrides: Record<string, string> 
 let bundled = false;
 
 /** Builds src/server/dist/main.mjs as `npm start` does (`npm run build:server`), once per process. */
-function serverBundle(): string {
+export function serverBundle(): string {
   if (!bundled) {
     execFileSync('npm', ['run', '-s', 'build:server'], { stdio: 'inherit' });
     bundled = true;
