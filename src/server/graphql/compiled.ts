@@ -10,7 +10,7 @@
  * variables and lose a scalar's explanation, so the refusal is recomputed with graphql-js (only on that
  * path), and a client sees the same message on either executor.
  */
-import { type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLSchema, getOperationAST, getVariableValues, Kind, visit } from 'graphql';
+import { type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLSchema, getOperationAST, getVariableValues, Kind, type OperationTypeNode, visit } from 'graphql';
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import { makeExecute, makeSubscribe, type Plugin } from 'graphql-yoga';
 
@@ -22,17 +22,17 @@ export const HOT_ROOT_FIELDS: ReadonlySet<string> = new Set(['sendMessage', 'sen
  * copies literal argument values into plain objects, which turns a custom scalar's value, the Uint8Array
  * of an inline `Bytes` literal, into something else: a document with literals runs on graphql-js.)
  */
-function isHot(document: DocumentNode, operationName?: string | null): boolean {
+function hotOperation(document: DocumentNode, operationName?: string | null): OperationTypeNode | null {
   const op = getOperationAST(document, operationName ?? undefined);
-  if (!op || op.selectionSet.selections.length === 0) return false;
-  if (!op.selectionSet.selections.every((s) => s.kind === Kind.FIELD && !s.directives?.length && HOT_ROOT_FIELDS.has(s.name.value))) return false;
+  if (!op || op.selectionSet.selections.length === 0) return null;
+  if (!op.selectionSet.selections.every((s) => s.kind === Kind.FIELD && !s.directives?.length && HOT_ROOT_FIELDS.has(s.name.value))) return null;
   let literal = false;
   visit(document, {
     Argument(node) {
       if (node.value.kind !== Kind.VARIABLE) literal = true;
     },
   });
-  return !literal;
+  return literal ? null : op.operation;
 }
 
 /** graphql-js's own refusal of these variables (undefined: it accepts them). */
@@ -50,29 +50,33 @@ function mended(args: ExecutionArgs, result: unknown): unknown {
   return result;
 }
 
-/** By schema, document and operation name: the compiled operation's runner, or null (not hot, or it did not compile). */
-const compiledCache = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, Runner | null>>>();
+/** A compiled hot operation: its kind, and what runs it (a query or mutation's result, or a subscription's stream, with its variables' refusals mended). */
+export interface Hot {
+  operation: OperationTypeNode;
+  run: (args: ExecutionArgs) => unknown;
+}
 
-/** Runs a compiled operation (a query or mutation's result, or a subscription's stream) with its variables' refusals mended. */
-export type Runner = (args: ExecutionArgs) => unknown;
+/** By schema, document and operation name: the compiled operation, or null (not hot, or it did not compile). */
+const compiledCache = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, Hot | null>>>();
 
-/** The compiled runner of a hot operation (compiled on first use), or null for any other. */
-export function compiledHot(schema: GraphQLSchema, document: DocumentNode, operationName?: string | null): Runner | null {
+/** The compiled form of a hot operation (compiled on first use), or null for any other. */
+export function compiledHot(schema: GraphQLSchema, document: DocumentNode, operationName?: string | null): Hot | null {
   let byDocument = compiledCache.get(schema);
   if (!byDocument) compiledCache.set(schema, (byDocument = new WeakMap()));
   let byName = byDocument.get(document);
   if (!byName) byDocument.set(document, (byName = new Map()));
   const name = operationName ?? '';
-  let runner = byName.get(name);
-  if (runner === undefined) {
-    runner = null;
-    if (isHot(document, operationName)) {
+  let hot = byName.get(name);
+  if (hot === undefined) {
+    hot = null;
+    const operation = hotOperation(document, operationName);
+    if (operation) {
       const compiled = compileQuery(schema, document, operationName ?? undefined);
-      if (isCompiledQuery(compiled)) runner = (args: ExecutionArgs) => run(args, compiled);
+      if (isCompiledQuery(compiled)) hot = { operation, run: (args: ExecutionArgs) => run(args, compiled) };
     }
-    byName.set(name, runner);
+    byName.set(name, hot);
   }
-  return runner;
+  return hot;
 }
 
 function run(args: ExecutionArgs, compiled: CompiledQuery): unknown {
@@ -82,12 +86,12 @@ function run(args: ExecutionArgs, compiled: CompiledQuery): unknown {
 }
 
 export function compiledHotOperations(): Plugin {
-  const wrapped = new WeakMap<Runner, { execute: unknown; subscribe: unknown }>();
+  const wrapped = new WeakMap<Hot, { execute: unknown; subscribe: unknown }>();
   const entryFor = (args: ExecutionArgs) => {
-    const runner = compiledHot(args.schema, args.document, args.operationName);
-    if (!runner) return null;
-    let entry = wrapped.get(runner);
-    if (!entry) wrapped.set(runner, (entry = { execute: makeExecute(runner as never), subscribe: makeSubscribe(runner as never) }));
+    const hot = compiledHot(args.schema, args.document, args.operationName);
+    if (!hot) return null;
+    let entry = wrapped.get(hot);
+    if (!entry) wrapped.set(hot, (entry = { execute: makeExecute(hot.run as never), subscribe: makeSubscribe(hot.run as never) }));
     return entry;
   };
   return {

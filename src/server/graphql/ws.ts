@@ -8,14 +8,14 @@
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { type DocumentNode, type ExecutionArgs, type ExecutionResult, GraphQLError, getOperationAST } from 'graphql';
+import { type DocumentNode, type ExecutionArgs, type ExecutionResult, GraphQLError } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { AuthDevice } from '../kernel/auth.js';
 import { clientAddress } from '../http/client-address.js';
 import type { Services } from '../services.js';
-import { compiledHot, type Runner } from './compiled.js';
+import { compiledHot, type Hot } from './compiled.js';
 import { unauthenticated } from './errors.js';
 import { schema } from './schema.js';
 import { BEARER, type GraphQLServer, maskOperationError, wsContext } from './yoga.js';
@@ -52,7 +52,7 @@ function coalesceWrites(ws: WebSocket, tcp: Duplex): void {
   const send = ws.send.bind(ws) as (data: unknown, options?: unknown, cb?: (err?: Error) => void) => void;
   ws.send = ((data: unknown, options?: unknown, cb?: (err?: Error) => void) => {
     const done = typeof options === 'function' ? (options as (err?: Error) => void) : cb;
-    const opts = typeof options === 'function' ? {} : options;
+    const opts = typeof options === 'function' ? undefined : options;
     if (!corked && !tcp.destroyed) {
       corked = true;
       tcp.cork();
@@ -112,22 +112,20 @@ export function attachGraphQLWs(server: Server, yoga: GraphQLServer, services: S
     return masked;
   };
   type FastRoot = { fast: true; run: (args: ExecutionArgs) => Promise<unknown> };
-  const fastRoots = new WeakMap<Runner, FastRoot>();
+  const fastRoots = new WeakMap<Hot, FastRoot>();
   function fastOperation(document: DocumentNode, operationName?: string | null): FastRoot | undefined {
-    const op = getOperationAST(document, operationName ?? undefined);
-    if (!op || op.operation === 'query') return undefined;
-    const runner = compiledHot(schema, document, operationName);
-    if (!runner) return undefined;
-    let root = fastRoots.get(runner);
+    const hot = compiledHot(schema, document, operationName);
+    if (!hot || hot.operation === 'query') return undefined;
+    let root = fastRoots.get(hot);
     if (!root) {
-      const type = op.operation === 'subscription' ? 'subscribe' : 'execute';
+      const type = hot.operation === 'subscription' ? 'subscribe' : 'execute';
       root = {
         fast: true,
         run: async (args) => {
           metrics.requests.inc({ transport: 'ws', type });
           let out: unknown;
           try {
-            out = await runner(args);
+            out = await hot.run(args);
           } catch (err) {
             return mask({ errors: [err as GraphQLError] });
           }
@@ -136,7 +134,7 @@ export function attachGraphQLWs(server: Server, yoga: GraphQLServer, services: S
             : mask(out as ExecutionResult);
         },
       };
-      fastRoots.set(runner, root);
+      fastRoots.set(hot, root);
     }
     return root;
   }
