@@ -19,7 +19,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Bus } from '../events.js';
-import { INSTANCES_KEY, PRESENCE_INSTANCE_TTL_MS } from '../realtime/presence.js';
+import { INSTANCE_SET_TTL_MS, otherLiveInstances } from '../realtime/presence.js';
 import { ACTIVITY_MEMORY_MS, LocalDeviceActivity, type TrackedDeviceActivity } from './device-activity.js';
 
 export const ACTIVITY_RESYNC_MS = 30_000;
@@ -87,7 +87,7 @@ export class RedisDeviceActivity implements TrackedDeviceActivity {
     const first = !this.local.isOnline(deviceUuid);
     this.local.streamOpened(deviceUuid);
     if (!first) return;
-    this.run(this.deps.redis.multi().sadd(this.ownKey, deviceUuid).pexpire(this.ownKey, PRESENCE_INSTANCE_TTL_MS * 2).exec());
+    this.run(this.deps.redis.multi().sadd(this.ownKey, deviceUuid).pexpire(this.ownKey, INSTANCE_SET_TTL_MS).exec());
     this.announce(deviceUuid, true);
   }
 
@@ -118,8 +118,8 @@ export class RedisDeviceActivity implements TrackedDeviceActivity {
   async resync(): Promise<void> {
     const { redis, instanceId } = this.deps;
     try {
-      await redis.pexpire(this.ownKey, PRESENCE_INSTANCE_TTL_MS * 2);
-      const live = (await redis.zrangebyscore(INSTANCES_KEY, this.now - PRESENCE_INSTANCE_TTL_MS, '+inf')).filter((i) => i !== instanceId);
+      await redis.pexpire(this.ownKey, INSTANCE_SET_TTL_MS);
+      const live = await otherLiveInstances(redis, instanceId, this.now);
       const pipe = redis.pipeline();
       for (const i of live) pipe.smembers(streamsKey(i));
       const res = live.length ? ((await pipe.exec()) ?? []) : [];
@@ -142,7 +142,7 @@ export class RedisDeviceActivity implements TrackedDeviceActivity {
 
   private async tick(): Promise<void> {
     if (this.now - this.lastResync >= (this.deps.resyncMs ?? ACTIVITY_RESYNC_MS)) await this.resync();
-    else this.run(this.deps.redis.pexpire(this.ownKey, PRESENCE_INSTANCE_TTL_MS * 2));
+    else this.run(this.deps.redis.pexpire(this.ownKey, INSTANCE_SET_TTL_MS));
   }
 
   private apply(deviceUuid: string, instanceId: string, online: boolean): void {

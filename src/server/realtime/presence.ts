@@ -13,6 +13,13 @@ import type { Redis } from 'ioredis';
 const HEARTBEAT_MS = 5_000;
 export const PRESENCE_INSTANCE_TTL_MS = 15_000;
 export const INSTANCES_KEY = 'presence:instances';
+/** How long an instance's own sets (presence users, push streams) outlive its last refresh. */
+export const INSTANCE_SET_TTL_MS = PRESENCE_INSTANCE_TTL_MS * 2;
+
+/** The instances whose heartbeat in `presence:instances` is recent, other than `self`. */
+export async function otherLiveInstances(redis: Redis, self: string, now: number = Date.now()): Promise<string[]> {
+  return (await redis.zrangebyscore(INSTANCES_KEY, now - PRESENCE_INSTANCE_TTL_MS, '+inf')).filter((i) => i !== self);
+}
 
 export class PresenceTracker {
   private readonly local = new Map<string, number>();
@@ -39,7 +46,7 @@ export class PresenceTracker {
           .multi()
           .zadd(INSTANCES_KEY, Date.now(), this.instanceId)
           .zremrangebyscore(INSTANCES_KEY, 0, Date.now() - 10 * PRESENCE_INSTANCE_TTL_MS)
-          .pexpire(this.instanceKey, PRESENCE_INSTANCE_TTL_MS * 2)
+          .pexpire(this.instanceKey, INSTANCE_SET_TTL_MS)
           .exec();
       } catch {
         // Redis unavailable: presence degrades to this instance's view until it returns
@@ -72,7 +79,7 @@ export class PresenceTracker {
       await this.redis
         .multi()
         .sadd(this.instanceKey, userId)
-        .pexpire(this.instanceKey, PRESENCE_INSTANCE_TTL_MS * 2)
+        .pexpire(this.instanceKey, INSTANCE_SET_TTL_MS)
         .exec()
         .catch(() => {
           // Redis unavailable (or closed while shutting down): presence degrades to this instance's view
@@ -98,8 +105,7 @@ export class PresenceTracker {
     const out = new Map(userIds.map((u) => [u, this.local.has(u)]));
     const redis = this.redis;
     if (!redis || userIds.length === 0) return out;
-    const instances = await redis.zrangebyscore(INSTANCES_KEY, Date.now() - PRESENCE_INSTANCE_TTL_MS, '+inf');
-    const others = instances.filter((i) => i !== this.instanceId);
+    const others = await otherLiveInstances(redis, this.instanceId);
     if (others.length === 0) return out;
     const pipe = redis.pipeline();
     for (const i of others) pipe.smismember(`presence:i:${i}`, ...userIds);
