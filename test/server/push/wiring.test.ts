@@ -8,7 +8,7 @@ import webpush from 'web-push';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/server/config.js';
 import { gql, type Registered, register, startServer, type TestServer, wsClient } from '../harness.js';
-import { acceptConversation, collect, directConversation, INBOX, send } from '../realtime-helpers.js';
+import { acceptConversation, type Collector, collect, directConversation, INBOX, send } from '../realtime-helpers.js';
 import { type ScriptedResponse, type TestSubscription, WebPushService } from './peers/web-push-service.js';
 
 const vapid = webpush.generateVAPIDKeys();
@@ -70,6 +70,20 @@ async function pushed(sub: TestSubscription, n: number) {
     return got.length >= n && got.every((p) => p.payload !== null || p.problem !== undefined);
   }, `${n} push(es)`);
   return service.pushesFor(sub);
+}
+
+/** Runs `body` while the device streams its inbox on `wsUrl` (drained first), then closes the stream and the socket. */
+async function whileStreaming(wsUrl: string, token: string, body: (inbox: Collector<any>) => Promise<void>) {
+  const client = wsClient(wsUrl, token);
+  try {
+    const inbox = collect<any>(client, INBOX);
+    await inbox.until((it) => it.some((i) => i.__typename === 'InboxDrained'));
+    await body(inbox);
+    inbox.stop();
+    await inbox.done;
+  } finally {
+    await client.dispose();
+  }
 }
 
 async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 15_000) {
@@ -148,19 +162,12 @@ describe('pushes from the send path', () => {
   it('no push while the device streams its inbox; one again once the stream is closed', async () => {
     const from = await register(S.url);
     const { who, sub, conv } = await pushableDevice(S.url, from);
-    const client = wsClient(S.wsUrl, who.token);
-    try {
-      const inbox = collect<any>(client, INBOX);
-      await inbox.until((it) => it.some((i) => i.__typename === 'InboxDrained'));
+    await whileStreaming(S.wsUrl, who.token, async (inbox) => {
       const ids = await Promise.all(Array.from({ length: 5 }, () => send(S.url, from, conv, [who.deviceUuid])));
       await inbox.until((it) => ids.every((m) => it.some((i) => i.messageId === m)));
       await S.app.services.push.notifier.idle();
       expect(service.pushesFor(sub)).toHaveLength(0);
-      inbox.stop();
-      await inbox.done;
-    } finally {
-      await client.dispose();
-    }
+    });
     await until(() => !S.app.services.pushActivity.isOnline(who.deviceUuid), 'the stream to close');
     await send(S.url, from, conv, [who.deviceUuid]);
     expect((await pushed(sub, 1)).map((p) => p.payload)).toEqual([{ type: 'messages' }]);
@@ -211,20 +218,13 @@ describe.skipIf(!redisUrl)('two instances over Redis (needs TEST_REDIS_URL)', ()
   it('instance A does not push a device whose inbox stream is on instance B, and pushes it once the stream closes', async () => {
     const from = await register(A.url);
     const { who, sub, conv } = await pushableDevice(A.url, from);
-    const onB = wsClient(B.wsUrl, who.token);
-    try {
-      const inbox = collect<any>(onB, INBOX);
-      await inbox.until((it) => it.some((i) => i.__typename === 'InboxDrained'));
+    await whileStreaming(B.wsUrl, who.token, async (inbox) => {
       await until(() => A.app.services.pushActivity.isOnline(who.deviceUuid), 'A to learn of the stream on B');
       const m = await send(A.url, from, conv, [who.deviceUuid]);
       await inbox.until((it) => it.some((i) => i.messageId === m));
       await A.app.services.push.notifier.idle();
       expect(service.pushesFor(sub)).toHaveLength(0);
-      inbox.stop();
-      await inbox.done;
-    } finally {
-      await onB.dispose();
-    }
+    });
     await until(() => !A.app.services.pushActivity.isOnline(who.deviceUuid), 'A to learn the stream on B closed');
     await send(A.url, from, conv, [who.deviceUuid]);
     expect((await pushed(sub, 1)).map((p) => p.payload)).toEqual([{ type: 'messages' }]);
@@ -233,10 +233,7 @@ describe.skipIf(!redisUrl)('two instances over Redis (needs TEST_REDIS_URL)', ()
   it("a new instance learns of streams already open elsewhere from Redis, without their events", async () => {
     const from = await register(A.url);
     const { who, sub, conv } = await pushableDevice(A.url, from);
-    const onB = wsClient(B.wsUrl, who.token);
-    try {
-      const inbox = collect<any>(onB, INBOX);
-      await inbox.until((it) => it.some((i) => i.__typename === 'InboxDrained'));
+    await whileStreaming(B.wsUrl, who.token, async () => {
       const C = await startServer(pushOverrides({ redisUrl, jwtSecret: jwt }));
       try {
         expect(C.app.services.pushActivity.isOnline(who.deviceUuid)).toBe(true);
@@ -246,10 +243,6 @@ describe.skipIf(!redisUrl)('two instances over Redis (needs TEST_REDIS_URL)', ()
       } finally {
         await C.stop();
       }
-      inbox.stop();
-      await inbox.done;
-    } finally {
-      await onB.dispose();
-    }
+    });
   });
 });
