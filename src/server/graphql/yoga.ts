@@ -43,31 +43,29 @@ function refusedWith(code: string) {
   };
 }
 
+/** A refusal before any field ran (no path: the request's variables were refused) is a 400 with a stable code. */
+function asRequestRefusal(error: GraphQLError): GraphQLError {
+  const ext = error.extensions as { code?: unknown; http?: unknown };
+  if (ext.code !== undefined && ext.http !== undefined) return error;
+  return new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...ext, code: ext.code ?? 'BAD_USER_INPUT', http: ext.http ?? { status: 400 } } });
+}
+
 /**
- * How an error leaves an operation (yoga's maskedErrors, and graphql-ws's compiled mutations in ws.ts): a
- * DomainError as its typed GraphQL error, a refusal of the request itself as a 400 with a stable code, anything
- * unexpected logged and masked.
+ * How an error leaves an operation (yoga's maskedErrors, and graphql-ws's compiled operations in ws.ts): a
+ * DomainError as its typed GraphQL error, a refusal of the request itself as a 400 with a stable code (also
+ * where graphql-js gives it none), anything unexpected logged and masked.
  */
 export function maskOperationError(log: Services['log']): (error: unknown, message: string, isDev?: boolean) => Error {
   return (error, message, isDev) => {
+    const at = error instanceof GraphQLError ? error : undefined;
     const domain = domainErrorOf(error);
     if (domain) {
-      const at = error instanceof GraphQLError ? error : undefined;
       const mapped = domainGraphQLError(domain, at);
-      // refused before any field ran (a scalar of the variables): the request is bad, HTTP 400 as graphql-js's own refusals
-      if (at && !at.path) (mapped.extensions as Record<string, unknown>).http = { status: 400 };
-      return mapped;
+      return at && !at.path ? asRequestRefusal(mapped) : mapped;
     }
-    // an error of the request itself (no field ran: its variables were refused) is a 400 with a stable code, also
-    // where graphql-js gives it none
-    if (error instanceof GraphQLError && !error.path && (!error.originalError || error.originalError instanceof GraphQLError)) {
-      const ext = error.extensions as { code?: unknown; http?: unknown };
-      if (ext.code === undefined || ext.http === undefined) {
-        return new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...ext, code: ext.code ?? 'BAD_USER_INPUT', http: ext.http ?? { status: 400 } } });
-      }
-    }
-    if (!(error instanceof GraphQLError) || (error.originalError && !(error.originalError instanceof GraphQLError))) {
-      log.error({ err: (error as GraphQLError).originalError ?? error }, 'unexpected error');
+    if (at && !at.path && (!at.originalError || at.originalError instanceof GraphQLError)) return asRequestRefusal(at);
+    if (!at || (at.originalError && !(at.originalError instanceof GraphQLError))) {
+      log.error({ err: at?.originalError ?? error }, 'unexpected error');
     }
     return maskError(error, message, isDev);
   };
