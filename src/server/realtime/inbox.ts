@@ -67,11 +67,16 @@ const SENT_GRACE_MS = 30_000;
 /** While live envelopes arrive on their events, the queue is still read at least this often. */
 const RESYNC_MS = 10_000;
 let openStreams = 0;
-let rememberedIds = 0;
+/** The sent-id memories of the live streams (for inboxRememberedIds). */
+const memories = new Set<Map<string, number>>();
 /** Live inbox streams in this process (for leak checks and metrics). */
 export const inboxStreamCount = () => openStreams;
 /** Envelope ids the live streams of this process remember as sent (for leak checks). */
-export const inboxRememberedIds = () => rememberedIds;
+export const inboxRememberedIds = () => {
+  let n = 0;
+  for (const m of memories) n += m.size;
+  return n;
+};
 
 export function inboxStream<E extends { id: string }>(opts: {
   deviceUuid: string;
@@ -128,6 +133,7 @@ export function inboxStream<E extends { id: string }>(opts: {
      * read (SENT_GRACE_MS), so a long-lived stream keeps only its recent ones.
      */
     const sent = new Map<string, number>();
+    memories.add(sent);
     signals.live?.(deviceUuid, true);
     try {
       /** Pushes the envelopes not sent on this stream yet, in order, until the stream stops or ends. */
@@ -137,11 +143,7 @@ export function inboxStream<E extends { id: string }>(opts: {
           onEach?.(envelope);
           if (sent.has(envelope.id)) continue;
           sent.set(envelope.id, performance.now());
-          rememberedIds++;
-          if (sent.size > SENT_MEMORY) {
-            sent.delete(sent.keys().next().value!);
-            rememberedIds--;
-          }
+          if (sent.size > SENT_MEMORY) sent.delete(sent.keys().next().value!);
           await push({ kind: 'envelope', envelope });
         }
       };
@@ -180,7 +182,6 @@ export function inboxStream<E extends { id: string }>(opts: {
         for (const [id, at] of sent) {
           if (at >= readStarted - sentGraceMs) break;
           sent.delete(id);
-          rememberedIds--;
         }
         if (!drained) {
           drained = true;
@@ -190,7 +191,7 @@ export function inboxStream<E extends { id: string }>(opts: {
       }
     } finally {
       openStreams--;
-      rememberedIds -= sent.size;
+      memories.delete(sent);
       signals.live?.(deviceUuid, false);
       unlistenStored();
       unlistenControl();
