@@ -110,7 +110,6 @@ export function createServices(deps: {
   calls.onRinging = (callId, devices) => {
     for (const d of devices) push.notifier.notifyCall(d, callId);
   };
-  calls.ringLog = log;
   const sweep = new MessageSweeper(knex, bus, { retentionDays: config.envelopeRetentionDays, log });
   const messageSweeper = new Periodic('messaging sweep', () => sweep.sweepOnce(), log);
   const callSweeper = new Periodic(

@@ -13,7 +13,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Knex, MikroORM } from '@mikro-orm/postgresql';
-import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
 import { blockedBy } from '../db/predicates.js';
@@ -120,50 +119,45 @@ export class CallsService {
    * notifyCall per device). Must return at once and never throw.
    */
   onRinging?: (callId: string, deviceUuids: string[]) => void;
-  /** Where a failed look-up of callee devices for onRinging is logged (set with it). */
-  ringLog?: Logger;
 
   /** Starts a call in a conversation the caller is in: every other member's devices ring. */
   async start(auth: AuthDevice, conversationId: string, media: CallMedia): Promise<CallView> {
     if (!CALL_MEDIA.includes(media)) throw new InvalidInputError('media', `expected one of ${CALL_MEDIA.join(', ')}`);
     await this.conversations.requireMember(conversationId, auth.userId);
     const id = randomUUID();
-    const users = await this.knex.transaction(async (trx) => {
-      const others = await queryOne<{ n: number }>(trx, 'select count(*)::int as n from conversation_members where conversation_id = ? and user_id <> ?', [
-        conversationId,
-        auth.userId,
-      ]);
-      // a conversation with nobody else in it (e.g. a group everyone else left): nothing to ring
-      if (!others?.n) throw new InvalidInputError('conversationId', 'nobody else is in this conversation');
-      await query(trx, `insert into calls (id, conversation_id, caller_user_id, caller_device_uuid, media, status) values (?, ?, ?, ?, ?, 'RINGING')`, [
-        id,
-        conversationId,
-        auth.userId,
-        auth.deviceUuid,
-        media,
-      ]);
-      // members who blocked the caller, or have not accepted the conversation (a message request), are not rung
-      // and never hear of the call: to the caller it rings unanswered until it is missed (docs/trust.md)
-      return query<{ userId: string }>(
-        trx,
-        `insert into call_participants (call_id, user_id, state, started_at, device_uuid, joined_at)
+    // one statement: the call (only if anybody else is in the conversation), its participants, and the devices to
+    // wake. Members who blocked the caller, or have not accepted the conversation (a message request), are not
+    // rung and never hear of the call: to the caller it rings unanswered until it is missed (docs/trust.md)
+    const users = await query<{ userId: string; devices: string[] }>(
+      this.knex,
+      `with c as (
+         insert into calls (id, conversation_id, caller_user_id, caller_device_uuid, media, status)
+         select ?, ?, ?, ?, ?, 'RINGING'
+          where exists (select 1 from conversation_members where conversation_id = ? and user_id <> ?)
+         returning *),
+       p as (
+         insert into call_participants (call_id, user_id, state, started_at, device_uuid, joined_at)
          select c.id, cm.user_id, case when cm.user_id = c.caller_user_id then 'JOINED' else 'RINGING' end, c.started_at,
                 case when cm.user_id = c.caller_user_id then c.caller_device_uuid end,
                 case when cm.user_id = c.caller_user_id then c.started_at end
-           from calls c join conversation_members cm on cm.conversation_id = c.conversation_id
-          where c.id = ?
-            and (cm.user_id = c.caller_user_id or (cm.accepted_at is not null and not ${blockedBy('cm.user_id', 'c.caller_user_id')}))
-         returning user_id as "userId"`,
-        [id],
-      );
-    });
+           from c join conversation_members cm on cm.conversation_id = c.conversation_id
+          where cm.user_id = c.caller_user_id or (cm.accepted_at is not null and not ${blockedBy('cm.user_id', 'c.caller_user_id')})
+         returning user_id)
+       select p.user_id as "userId", coalesce(array_agg(d.id) filter (where d.id is not null), '{}') as devices
+         from p left join devices d on d.user_id = p.user_id
+        group by p.user_id`,
+      [id, conversationId, auth.userId, auth.deviceUuid, media, conversationId, auth.userId],
+    );
+    // a conversation with nobody else in it (e.g. a group everyone else left): nothing to ring, nothing stored
+    if (users.length === 0) throw new InvalidInputError('conversationId', 'nobody else is in this conversation');
     this.publish(
       id,
       users.map((u) => u.userId),
       'RINGING',
       auth.userId,
     );
-    if (this.onRinging) this.ringDevices(id, users.map((u) => u.userId).filter((u) => u !== auth.userId));
+    const callees = users.filter((u) => u.userId !== auth.userId).flatMap((u) => u.devices);
+    if (callees.length) this.onRinging?.(id, callees);
     return this.get(auth.userId, id);
   }
 
@@ -301,16 +295,6 @@ export class CallsService {
     );
     if (outcome.refused) throw outcome.refused;
     return this.get(auth.userId, id);
-  }
-
-  /** The callee users' devices (one query), off the caller's path: the push is best effort. */
-  private ringDevices(callId: string, calleeUserIds: string[]): void {
-    const notify = this.onRinging;
-    if (!notify || calleeUserIds.length === 0) return;
-    query<{ id: string }>(this.knex, 'select id from devices where user_id = any(?::uuid[])', [calleeUserIds])
-      .then((rows) => notify(callId, rows.map((r) => r.id)))
-      // a lost wake-up: the callees' live streams still hear the RINGING event
-      .catch((err) => this.ringLog?.error({ err, callId }, 'push: cannot read the callee devices of a ringing call'));
   }
 
   private publish(callId: string, userIds: string[], kind: CallEventKind, actorUserId: string | null): void {
