@@ -225,6 +225,19 @@ describe('transitions', () => {
     void b;
   });
 
+  it('a call in a group everyone else left is refused (INVALID_INPUT) and stores nothing', async () => {
+    const a = await register(s.url);
+    const b = await register(s.url);
+    const conv = await group(a, [b]);
+    const left = await gql(s.url, `mutation($c: ID!, $u: ID!) { removeGroupMember(conversationId: $c, userId: $u) { __typename } }`, { c: conv, u: b.userId }, b.token);
+    expect(left.errors).toBeUndefined();
+    const r = await gql(s.url, START, { c: conv, m: 'AUDIO' }, a.token);
+    expect(r.data.startCall).toMatchObject({ __typename: 'InvalidInputError', code: 'INVALID_INPUT' });
+    const stored = await s.app.services.knex.raw('select count(*)::int as n from calls where conversation_id = ?', [conv]);
+    expect(stored.rows[0].n).toBe(0);
+    expect((await history(a)).items).toEqual([]);
+  });
+
   it('group call: per-participant state; the call goes on while two are joined and completes when fewer remain', async () => {
     const a = await register(s.url);
     const [b, c, d] = [await register(s.url), await register(s.url), await register(s.url)];
