@@ -645,7 +645,7 @@ export class MessagesService {
     // the last envelope that needed a shared payload is gone: so is the payload (a second statement, once
     // per message; the update's row lock made exactly one acknowledgement see zero)
     if (row?.drained?.length) {
-      await query(this.knex, 'delete from message_payloads where message_id = any(?::uuid[]) and remaining = 0', [row.drained]);
+      await deleteDrainedPayloads(this.knex, row.drained);
     }
     for (const d of row?.delivered ?? []) {
       this.bus.publish('conversationEvent', d.conversationId, { kind: 'receipt', messageId: d.messageId, userId: d.userId });
@@ -831,6 +831,14 @@ export function messageStatus(m: MessageView): 'SENT' | 'DELIVERED' | 'READ' {
   if (read >= m.recipientCount) return 'READ';
   if (delivered >= m.recipientCount) return 'DELIVERED';
   return 'SENT';
+}
+
+/**
+ * Deletes the shared payloads whose last envelope is gone (`remaining` reached 0 under the row lock of the
+ * statement that consumed it): the second statement of an acknowledgement or a decryption-error reply.
+ */
+export async function deleteDrainedPayloads(db: Sql, messageIds: readonly string[]): Promise<void> {
+  await query(db, 'delete from message_payloads where message_id = any(?::uuid[]) and remaining = 0', [messageIds]);
 }
 
 function checkRecipientDevice(seen: Set<string>, deviceId: string, field: string): void {

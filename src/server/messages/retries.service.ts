@@ -22,7 +22,7 @@ import type { AuthDevice } from '../kernel/auth.js';
 import { base64Of } from '../kernel/bytes.js';
 import { InvalidInputError, LimitExceededError, NotFoundError } from '../kernel/errors.js';
 import { bigintIdOrNull, uuidOrNull } from '../kernel/ids.js';
-import { CARRIED_ENVELOPE_BYTES, type EnvelopeInput, SHARED_ENVELOPE_TYPE } from './messages.service.js';
+import { CARRIED_ENVELOPE_BYTES, deleteDrainedPayloads, type EnvelopeInput, SHARED_ENVELOPE_TYPE } from './messages.service.js';
 import { StaleDevicesError } from './messages.errors.js';
 
 /** libsignal CiphertextMessageType.Plaintext: a PlaintextContent carrying a DecryptionErrorMessage. */
@@ -99,7 +99,7 @@ export class RetriesService {
          from f left join n on true`,
       [id, auth.deviceUuid, deviceId, auth.userId, Buffer.from(content), auth.userId, auth.deviceUuid, auth.deviceId, auth.deviceUuid],
     );
-    if (row?.drained) await query(this.knex, 'delete from message_payloads where message_id = ? and remaining = 0', [row.messageId]);
+    if (row?.drained) await deleteDrainedPayloads(this.knex, [row.messageId]);
     if (!row) {
       const queued = await queryOne<{ type: number }>(this.knex, 'select type from envelopes where id = ?::bigint and recipient_device = ?', [id, auth.deviceUuid]);
       if (!queued) throw new NotFoundError('Envelope', envelopeId);
